@@ -1,0 +1,7 @@
+"""sklearn-ae: autoencoders as scikit-learn estimators."""
+
+from ._transformer import AutoencoderTransformer
+
+__version__ = "0.1.0.dev0"
+
+__all__ = ["AutoencoderTransformer"]

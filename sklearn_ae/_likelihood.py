@@ -1,0 +1,63 @@
+"""Pieces of the autoencoder's log-likelihood: pure functions.
+
+The model behind :meth:`AutoencoderTransformer.score_samples` is the nonlinear
+analogue of probabilistic PCA. A point's code ``z = f(x)`` has a Gaussian
+density fitted to the training codes; the decoder ``g`` maps the code space onto
+a ``k``-dimensional surface in the ``d``-dimensional data space; the residual
+``x - g(z)`` is isotropic Gaussian noise of variance ``sigma2`` in the ``d - k``
+directions off that surface. Then
+
+    log p(x) = log N(z; m, S) - 1/2 log det(J^T J)
+               - ||x - g(z)||^2 / (2 sigma2) - (d - k)/2 log(2 pi sigma2)
+
+with ``J`` the decoder's Jacobian at ``z``. For a linear decoder with
+orthonormal columns ``J^T J = I`` and this is exactly PPCA's density.
+"""
+
+import numpy as np
+import torch
+
+
+def fit_gaussian(Z):
+    """Mean and covariance (ddof=1, as PCA's explained variance) of the rows of ``Z``.
+
+    A tiny ridge keeps the covariance positive definite when the codes are
+    degenerate (one sample, constant codes).
+    """
+    Z = np.asarray(Z, dtype=np.float64)
+    mean = Z.mean(axis=0)
+    if Z.shape[0] > 1:
+        cov = np.atleast_2d(np.cov(Z, rowvar=False))
+    else:
+        cov = np.zeros((Z.shape[1], Z.shape[1]))
+    ridge = 1e-9 * max(np.trace(cov) / Z.shape[1], 1.0)
+    return mean, cov + ridge * np.eye(Z.shape[1])
+
+
+def gaussian_logpdf(Z, mean, cov):
+    """Row-wise log density of ``N(mean, cov)`` at the rows of ``Z``."""
+    L = np.linalg.cholesky(cov)
+    diff = np.linalg.solve(L, (np.asarray(Z, dtype=np.float64) - mean).T)
+    log_det = 2.0 * np.log(np.diag(L)).sum()
+    k = cov.shape[0]
+    return -0.5 * ((diff**2).sum(axis=0) + log_det + k * np.log(2 * np.pi))
+
+
+def half_log_volume(decode, z):
+    """``1/2 log det(J^T J)`` per row, ``J`` the Jacobian of ``decode`` at each row of ``z``.
+
+    ``decode`` maps a batch of codes to a batch of outputs. The Jacobians are
+    taken with forward-mode autodiff, one column per code unit.
+    """
+
+    def decode_one(row):
+        return decode(row.unsqueeze(0)).squeeze(0)
+
+    with torch.enable_grad():
+        J = torch.func.vmap(torch.func.jacfwd(decode_one))(z)
+    return 0.5 * torch.linalg.slogdet(J.transpose(1, 2) @ J).logabsdet
+
+
+def jacobian_batch_size(n_features, n_components, budget=2**24):
+    """Rows per batch so that a batch of Jacobians holds about ``budget`` numbers."""
+    return max(1, budget // max(1, n_features * n_components))

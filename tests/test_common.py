@@ -1,0 +1,59 @@
+"""scikit-learn's estimator checks over every public estimator, with no expected failures."""
+
+import pytest
+from sklearn.utils.estimator_checks import (
+    check_dataframe_column_names_consistency,
+    check_get_feature_names_out_error,
+    check_global_output_transform_pandas,
+    check_global_set_output_transform_polars,
+    check_param_validation,
+    check_set_output_transform,
+    check_set_output_transform_pandas,
+    check_set_output_transform_polars,
+    check_transformer_get_feature_names_out,
+    check_transformer_get_feature_names_out_pandas,
+    parametrize_with_checks,
+)
+
+import sklearn_ae
+
+# Few epochs: the checks test the contract, not the quality of the fit.
+FAST = {"max_epochs": 3, "hidden_layer_sizes": (8,), "batch_size": 16}
+
+ESTIMATORS = [sklearn_ae.AutoencoderTransformer(**FAST)]
+TRANSFORMERS = [e for e in ESTIMATORS if hasattr(e, "transform")]
+
+
+def test_every_public_estimator_is_checked():
+    checked = {type(e).__name__ for e in ESTIMATORS}
+    assert checked == set(sklearn_ae.__all__) - {"datasets", "plotting"}
+
+
+@parametrize_with_checks(ESTIMATORS, legacy=True)
+def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)
+
+
+EXTRA_CHECKS = [check_param_validation, check_dataframe_column_names_consistency]
+EXTRA_TRANSFORMER_CHECKS = [
+    check_get_feature_names_out_error,
+    check_transformer_get_feature_names_out,
+    check_transformer_get_feature_names_out_pandas,
+    check_set_output_transform,
+    check_set_output_transform_pandas,
+    check_global_output_transform_pandas,
+    check_set_output_transform_polars,
+    check_global_set_output_transform_polars,
+]
+
+
+@pytest.mark.parametrize("estimator", ESTIMATORS, ids=lambda e: type(e).__name__)
+@pytest.mark.parametrize("check", EXTRA_CHECKS, ids=lambda c: c.__name__)
+def test_extra_checks(estimator, check):
+    check(type(estimator).__name__, estimator)
+
+
+@pytest.mark.parametrize("estimator", TRANSFORMERS, ids=lambda e: type(e).__name__)
+@pytest.mark.parametrize("check", EXTRA_TRANSFORMER_CHECKS, ids=lambda c: c.__name__)
+def test_extra_transformer_checks(estimator, check):
+    check(type(estimator).__name__, estimator)
