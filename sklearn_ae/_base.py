@@ -15,9 +15,10 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit_context
 from sklearn.decomposition import PCA
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils import check_array
 from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch.callbacks import EarlyStopping, PassthroughScoring, ProgressBar
 from skorch.dataset import ValidSplit
@@ -110,6 +111,17 @@ class BaseAutoencoder(BaseEstimator):
     def _validate_fit_data(self, X):
         """Hook to check the training data beyond ``validate_data``."""
 
+    def _check_unit_interval(self, X, what):
+        """Raise unless the data that ``what`` (e.g. ``"loss='bce'"``) models can lie in [0, 1]."""
+        kind = self._scaling_kind()
+        if kind not in (None, "minmax"):
+            raise ValueError(f"{what} needs data in [0, 1]; use scaling=None or 'minmax', not {kind!r}.")
+        if kind is None and (X.min() < 0 or X.max() > 1):
+            raise ValueError(
+                f"{what} needs X in [0, 1], but X ranges over "
+                f"[{X.min():.3g}, {X.max():.3g}]; rescale it or use scaling='minmax'."
+            )
+
     def _callbacks(self, parts, validation):
         callbacks = [("divergence_check", DivergenceCheck())]
         if len(parts) > 1:
@@ -200,12 +212,17 @@ class BaseAutoencoder(BaseEstimator):
         self._after_fit(X)
         return X
 
-    def _init_from_pca(self, module, X, seed):
-        """Set the module's linear paths to the PCA solution of the scaled data."""
+    def _scaled_pca(self, X):
+        """PCA with ``min(n_components, n_samples, n_features)`` components, fitted to the scaled ``X``."""
         n_samples, n_features = X.shape
         Xs = np.concatenate([scale_rows(b, self.offset_, self.scale_, np.float64) for b in iter_row_batches(X, 4096)])
         k = min(self.n_components, n_samples, n_features)
-        pca = PCA(n_components=k, svd_solver="full").fit(Xs)
+        return PCA(n_components=k, svd_solver="full").fit(Xs)
+
+    def _init_from_pca(self, module, X, seed):
+        """Set the module's linear paths to the PCA solution of the scaled data."""
+        pca = self._scaled_pca(X)
+        n_features, k = X.shape[1], pca.n_components_
         components = np.zeros((self.n_components, n_features))
         components[:k] = pca.components_
         module.init_linear(components, pca.mean_)
@@ -264,4 +281,101 @@ class BaseAutoencoder(BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
+        return tags
+
+
+class CodeTransformerMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin):
+    """The transformer face shared by the estimators that map rows to codes.
+
+    Bases: ``(CodeTransformerMixin, BaseAutoencoder)``. The subclass defines
+    ``_decode_output(module, z)``, the decoder's mean output in the scaled
+    space, and ``score_samples``; the module's ``encode`` gives the codes.
+    """
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Train the network on ``X``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data. Sparse input is densified one batch at a time.
+        y : Ignored
+            Not used, present for API consistency.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        self._fit(X)
+        return self
+
+    def transform(self, X):
+        """Encode ``X`` (for a variational autoencoder: the posterior means).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Data to encode.
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_samples, n_components_)
+            Codes, of ``X``'s float dtype.
+        """
+        X = self._check_input(X)
+        return self._run(lambda m, x: m.encode(x), X, X.dtype)
+
+    def inverse_transform(self, X):
+        """Decode codes back to the original feature space.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_components_)
+            Codes.
+
+        Returns
+        -------
+        X_original : ndarray of shape (n_samples, n_features_in_)
+            Reconstructions (the decoder's mean output), with the scaling undone.
+        """
+        check_is_fitted(self)
+        Z = self._check_codes(X)
+        Xs = self._run(lambda m, z: self._decode_output(m, z), Z, Z.dtype, scaled_input=False)
+        return self._unscale(Xs)
+
+    def score(self, X, y=None):
+        """Mean log-likelihood of the rows of ``X`` (see :meth:`score_samples`).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Data.
+        y : Ignored
+            Not used, present for API consistency.
+
+        Returns
+        -------
+        ll : float
+            Average log-likelihood per row, in nats.
+        """
+        return float(np.mean(self.score_samples(X)))
+
+    def _check_codes(self, Z):
+        Z = check_array(Z, dtype=[np.float64, np.float32])
+        if Z.shape[1] != self.n_components_:
+            raise ValueError(
+                f"X has {Z.shape[1]} features, but inverse_transform of {type(self).__name__} "
+                f"expects {self.n_components_} (n_components_)."
+            )
+        return Z
+
+    @property
+    def _n_features_out(self):
+        return self.n_components_
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags

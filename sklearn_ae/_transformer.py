@@ -2,17 +2,14 @@
 
 import numpy as np
 import torch
-from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import StrOptions
-from sklearn.utils import check_array
-from sklearn.utils.validation import check_is_fitted
 
-from ._base import BaseAutoencoder
+from ._base import BaseAutoencoder, CodeTransformerMixin
 from ._likelihood import fit_gaussian, gaussian_logpdf, half_log_volume, jacobian_batch_size
 from ._losses import AutoencoderLoss
 
 
-class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseAutoencoder):
+class AutoencoderTransformer(CodeTransformerMixin, BaseAutoencoder):
     """Autoencoder dimensionality reduction, with PCA's interface.
 
     A neural network ``encoder`` maps each row of ``X`` to ``n_components``
@@ -214,16 +211,8 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         return self.init
 
     def _validate_fit_data(self, X):
-        if self.loss != "bce":
-            return
-        kind = self._scaling_kind()
-        if kind not in (None, "minmax"):
-            raise ValueError(f"loss='bce' needs data in [0, 1]; use scaling=None or 'minmax', not {kind!r}.")
-        if kind is None and (X.min() < 0 or X.max() > 1):
-            raise ValueError(
-                "loss='bce' needs X in [0, 1], but X ranges over "
-                f"[{X.min():.3g}, {X.max():.3g}]; rescale it or use scaling='minmax'."
-            )
+        if self.loss == "bce":
+            self._check_unit_interval(X, "loss='bce'")
 
     def _decode_output(self, module, z):
         out = module.decode(z)
@@ -243,59 +232,6 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         self.noise_variance_ = max(float(ss.sum() / dof), 1e-10)
 
     # ------------------------------------------------------------ public API
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
-        """Train the autoencoder on ``X``.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Training data. Sparse input is densified one batch at a time.
-        y : Ignored
-            Not used, present for API consistency.
-
-        Returns
-        -------
-        self : object
-            The fitted estimator.
-        """
-        self._fit(X)
-        return self
-
-    def transform(self, X):
-        """Encode ``X``.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Data to encode.
-
-        Returns
-        -------
-        X_new : ndarray of shape (n_samples, n_components_)
-            Codes, of ``X``'s float dtype.
-        """
-        X = self._check_input(X)
-        return self._run(lambda m, x: m.encode(x), X, X.dtype)
-
-    def inverse_transform(self, X):
-        """Decode codes back to the original feature space.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_components_)
-            Codes.
-
-        Returns
-        -------
-        X_original : ndarray of shape (n_samples, n_features_in_)
-            Reconstructions, with the scaling undone.
-        """
-        check_is_fitted(self)
-        Z = _check_codes(self, X)
-        Xs = self._run(lambda m, z: self._decode_output(m, z), Z, Z.dtype, scaled_input=False)
-        return self._unscale(Xs)
-
     def score_samples(self, X):
         """Log-likelihood of each row under the autoencoder's density model.
 
@@ -345,42 +281,6 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
             log_p = 0.0
         log_p = log_p - 0.5 * ss / sigma2 - 0.5 * off_manifold * np.log(2 * np.pi * sigma2)
         return log_p - np.log(self.scale_).sum()
-
-    def score(self, X, y=None):
-        """Mean log-likelihood of the rows of ``X`` (see :meth:`score_samples`).
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Data.
-        y : Ignored
-            Not used, present for API consistency.
-
-        Returns
-        -------
-        ll : float
-            Average log-likelihood per row, in nats.
-        """
-        return float(np.mean(self.score_samples(X)))
-
-    @property
-    def _n_features_out(self):
-        return self.n_components_
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
-        return tags
-
-
-def _check_codes(estimator, Z):
-    Z = check_array(Z, dtype=[np.float64, np.float32])
-    if Z.shape[1] != estimator.n_components_:
-        raise ValueError(
-            f"X has {Z.shape[1]} features, but inverse_transform of {type(estimator).__name__} "
-            f"expects {estimator.n_components_} (n_components_)."
-        )
-    return Z
 
 
 def _codes_and_residual(module, x, decode):
