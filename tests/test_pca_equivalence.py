@@ -1,0 +1,89 @@
+"""The autoencoder against its linear special case, PCA."""
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_digits
+from sklearn.decomposition import PCA
+from sklearn.model_selection import train_test_split
+
+from sklearn_ae import AutoencoderTransformer
+
+LINEAR = {"hidden_layer_sizes": (), "activation": "identity"}
+
+
+@pytest.fixture(scope="module")
+def digits_split():
+    X, y = load_digits(return_X_y=True)
+    return train_test_split(X, y, test_size=0.3, random_state=0)
+
+
+def _mse(model, X):
+    return np.mean((model.inverse_transform(model.transform(X)) - X) ** 2)
+
+
+@pytest.mark.parametrize("n_components", [1, 5, 20])
+def test_untrained_pca_init_is_pca(digits_split, n_components):
+    """With 0 epochs the PCA-initialised linear autoencoder is PCA: codes, reconstructions, likelihood."""
+    X_train, X_test, _, _ = digits_split
+    ae = AutoencoderTransformer(n_components, max_epochs=0, random_state=0, **LINEAR).fit(X_train)
+    pca = PCA(n_components).fit(X_train)
+    # Codes are PCA's divided by the one global scale of scaling="global".
+    np.testing.assert_allclose(ae.transform(X_test) * ae.scale_[0], pca.transform(X_test), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        ae.inverse_transform(ae.transform(X_test)), pca.inverse_transform(pca.transform(X_test)), atol=1e-6
+    )
+    np.testing.assert_allclose(ae.score_samples(X_test), pca.score_samples(X_test), rtol=1e-6)
+
+
+@pytest.mark.parametrize("n_components", [2, 8])
+def test_trained_linear_autoencoder_matches_pca(digits_split, n_components):
+    """Trained, a linear autoencoder's held-out error stays within 1 % of PCA's."""
+    X_train, X_test, _, _ = digits_split
+    ae = AutoencoderTransformer(n_components, max_epochs=20, random_state=0, **LINEAR).fit(X_train)
+    pca = PCA(n_components).fit(X_train)
+    ratio = _mse(ae, X_test) / _mse(pca, X_test)
+    assert ratio == pytest.approx(1.0, abs=0.01)
+
+
+@pytest.mark.parametrize("n_components", [2, 8])
+def test_nonlinear_autoencoder_beats_pca_held_out(digits_split, n_components):
+    X_train, X_test, _, _ = digits_split
+    ae = AutoencoderTransformer(n_components, max_epochs=30, random_state=0).fit(X_train)
+    pca = PCA(n_components).fit(X_train)
+    assert _mse(ae, X_test) < 0.9 * _mse(pca, X_test)
+    # A better reconstruction is a higher held-out likelihood, in PCA's units.
+    assert ae.score(X_test) > pca.score(X_test)
+
+
+def test_random_init_is_a_plain_mlp(digits_split):
+    X_train, _, _, _ = digits_split
+    ae = AutoencoderTransformer(2, init="random", max_epochs=1, random_state=0).fit(X_train)
+    assert ae.net_.module_.encoder.linear is None
+    pca_init = AutoencoderTransformer(2, max_epochs=0, random_state=0).fit(X_train)
+    assert pca_init.net_.module_.encoder.linear is not None
+
+
+def test_score_samples_by_hand(digits_split):
+    """score_samples recomputed from its documented formula with numpy and finite differences."""
+    X_train, X_test, _, _ = digits_split
+    ae = AutoencoderTransformer(3, hidden_layer_sizes=(16,), max_epochs=3, random_state=0).fit(X_train)
+    x = X_test[:4]
+    xs = (x - ae.offset_) / ae.scale_
+    z = ae.transform(x)
+
+    def decode(codes):
+        return (ae.inverse_transform(codes) - ae.offset_) / ae.scale_
+
+    expected = []
+    for zi, xi in zip(z, xs):
+        eps = 1e-5
+        J = np.stack([(decode(zi + eps * e) - decode(zi - eps * e))[0] / (2 * eps) for e in np.eye(3)[:, None]], 1)
+        diff = zi - ae.code_mean_
+        cov = ae.code_covariance_
+        log_pz = -0.5 * (diff @ np.linalg.solve(cov, diff) + np.linalg.slogdet(cov)[1] + 3 * np.log(2 * np.pi))
+        ss = np.sum((xi - decode(zi[None])[0]) ** 2)
+        s2 = ae.noise_variance_
+        d = x.shape[1]
+        ll = log_pz - 0.5 * np.linalg.slogdet(J.T @ J)[1] - 0.5 * ss / s2 - 0.5 * (d - 3) * np.log(2 * np.pi * s2)
+        expected.append(ll - np.log(ae.scale_).sum())
+    np.testing.assert_allclose(ae.score_samples(x), expected, rtol=1e-5)
