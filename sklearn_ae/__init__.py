@@ -1,7 +1,8 @@
 """sklearn-ae: autoencoders as scikit-learn estimators."""
 
 from ._transformer import AutoencoderTransformer
+from ._vae import VAETransformer
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["AutoencoderTransformer"]
+__all__ = ["AutoencoderTransformer", "VAETransformer"]

@@ -1,0 +1,480 @@
+"""VAETransformer: a variational autoencoder with PCA's interface, sampling and a likelihood."""
+
+import math
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from skorch.callbacks import Callback
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
+
+from ._base import BaseAutoencoder, CodeTransformerMixin, _seed_from
+from ._losses import VAELoss, bernoulli_nll, gaussian_nll
+from .nn import VariationalAutoencoder
+
+# A latent unit is active when the variance over the data of its posterior
+# mean exceeds this (Burda et al., 2016).
+ACTIVITY_THRESHOLD = 0.01
+
+# Numbers per inference batch in score_samples (rows x samples x features).
+SCORE_BUDGET = 2**22
+
+
+class KLWarmup(Callback):
+    """Raise the KL weight linearly from ``beta / epochs`` to ``beta`` over the first ``epochs`` epochs.
+
+    It sets the criterion's ``warmup`` factor, which applies in training mode
+    only: validation losses (and early stopping) always use the full ``beta``.
+    """
+
+    def __init__(self, epochs):
+        self.epochs = epochs
+
+    def on_epoch_begin(self, net, **kwargs):
+        net.criterion_.warmup = min(1.0, len(net.history) / self.epochs)
+
+    def on_train_end(self, net, **kwargs):
+        net.criterion_.warmup = 1.0
+
+
+class VAETransformer(CodeTransformerMixin, BaseAutoencoder):
+    """Variational autoencoder: probabilistic codes, sampling, and a log-likelihood.
+
+    A Gaussian encoder ``q(z|x) = N(mu(x), diag sigma(x)^2)`` over
+    ``n_components`` latent units, a standard normal prior ``p(z)`` and a
+    decoder ``p(x|z)`` (Gaussian with a learned variance, or Bernoulli) are
+    trained together through skorch by maximising the evidence lower bound
+    (ELBO) ``E_q[log p(x|z)] - beta * KL(q(z|x) || p(z))`` with the
+    reparameterisation trick (Kingma & Welling, 2014).
+
+    By default (Gaussian likelihood) each half is a linear map plus a
+    nonlinear residual that starts at zero, and the linear maps start at the
+    maximum-likelihood probabilistic PCA model (Tipping & Bishop, 1999),
+    which this encoder represents exactly: training starts with PCA's
+    log-likelihood and improves on it.
+
+    Parameters
+    ----------
+    n_components : int, default=2
+        Number of latent units.
+
+    hidden_layer_sizes : array-like of int, default=(256, 64)
+        Widths of the encoder's hidden layers, input side first. The decoder
+        mirrors them. ``()`` gives a linear VAE (probabilistic PCA).
+
+    activation : {"relu", "tanh", "sigmoid", "elu", "gelu", "selu", \
+            "leaky_relu", "identity"}, default="relu"
+        Activation of the hidden layers.
+
+    init : {"auto", "pca", "random"}, default="auto"
+        ``"pca"``: linear paths initialised to probabilistic PCA, nonlinear
+        residuals to zero. ``"random"``: plain multilayer perceptrons with
+        torch's default initialisation. ``"auto"`` is ``"pca"`` for the
+        Gaussian likelihood and ``"random"`` for the Bernoulli.
+
+    likelihood : {"gaussian", "bernoulli"}, default="gaussian"
+        Observation model ``p(x|z)``. ``"gaussian"``: real-valued data,
+        Gaussian around the decoder's output with a learned variance.
+        ``"bernoulli"``: data in [0, 1] (meant for binary data), independent
+        Bernoullis with the decoder's output as logits.
+
+    noise_variance : {"global", "feature"}, default="global"
+        For the Gaussian likelihood: one learned variance shared by all
+        features of the scaled data (as probabilistic PCA), or one per
+        feature (as factor analysis). Per-feature variances can shrink
+        without bound on features that are (nearly) constant in training.
+
+    beta : float, default=1.0
+        Weight of the KL term (a beta-VAE for ``beta != 1``). With
+        ``beta=1`` the training objective is the ELBO.
+
+    kl_warmup_epochs : int, default=0
+        Raise the KL weight linearly from ``beta / kl_warmup_epochs`` to
+        ``beta`` over this many epochs (0: no warm-up). Validation losses
+        always use the full ``beta``.
+
+    n_importance_samples : int, default=1
+        Number ``k`` of posterior samples per row in :meth:`score_samples`:
+        1 gives the ELBO, ``k > 1`` the tighter importance-weighted bound.
+
+    scaling : {"auto", "global", "standard", "minmax"} or None, default="auto"
+        Affine scaling applied inside the estimator (see
+        :class:`AutoencoderTransformer`). ``"auto"`` is ``"global"`` for the
+        Gaussian likelihood and None for the Bernoulli.
+
+    optimizer : {"adam", "adamw", "rmsprop", "sgd"} or torch optimizer class, \
+            default="adam"
+        Optimizer, by name or class.
+
+    lr : float, default=1e-3
+        Learning rate.
+
+    weight_decay : float, default=0.0
+        Weight decay (L2 penalty) passed to the optimizer.
+
+    batch_size : int, default=128
+        Rows per training batch.
+
+    max_epochs : int, default=100
+        Maximum number of passes over the training data. 0 keeps the
+        initialisation (with ``init="pca"``: probabilistic PCA).
+
+    early_stopping : bool, default=True
+        Hold out a seeded random ``validation_fraction`` of the rows and stop
+        when the validation loss (the negative ELBO) has not improved by a
+        relative ``tol`` for ``n_iter_no_change`` epochs; the weights of the
+        best epoch are kept.
+
+    validation_fraction : float, default=0.1
+        Fraction of rows held out for early stopping.
+
+    n_iter_no_change : int, default=10
+        Patience of early stopping, in epochs.
+
+    tol : float, default=1e-4
+        Relative improvement of the validation loss that counts as progress.
+
+    device : {"auto", "cpu", "cuda"}, default="auto"
+        Where to train and infer; ``"auto"`` takes CUDA when available.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds the weights, the shuffling, the validation split, the
+        reparameterisation noise in training and the samples behind
+        :meth:`score_samples`. With an int, two fits give bit-identical
+        results on CPU. The global random states of numpy and torch are
+        never drawn from nor changed.
+
+    verbose : int, default=0
+        0 is silent, 1 prints a table of losses per epoch, 2 adds a progress
+        bar.
+
+    Attributes
+    ----------
+    n_components_ : int
+        Number of latent units.
+
+    n_features_in_ : int
+        Number of features seen during fit.
+
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when ``X`` has string column names.
+
+    net_ : skorch.NeuralNet
+        The fitted skorch net. Its history holds, per epoch, ``train_loss``
+        (the negative ELBO, in nats per row of the scaled data, with the
+        warmed-up beta) and its parts ``train_reconstruction`` and
+        ``train_kl`` (and the ``valid_`` ones with early stopping).
+
+    n_iter_ : int
+        Number of epochs run.
+
+    loss_curve_ : ndarray of shape (n_iter_,)
+        Mean training loss per epoch.
+
+    validation_loss_curve_ : ndarray of shape (n_iter_,) or None
+        Validation loss per epoch; None without early stopping.
+
+    offset_, scale_ : ndarray of shape (n_features_in_,)
+        The scaling: the network sees ``(X - offset_) / scale_``.
+
+    noise_variance_ : ndarray of shape (n_features_in_,) or None
+        Variance of the Gaussian ``p(x|z)`` per feature, in the original
+        units; None for the Bernoulli likelihood.
+
+    latent_activity_ : ndarray of shape (n_components_,)
+        Variance over the training rows of each unit's posterior mean.
+
+    n_active_components_ : int
+        Number of active latent units: those whose ``latent_activity_``
+        exceeds 0.01 (Burda et al., 2016). The others have collapsed to the
+        prior and carry no information; a warning is issued when more than
+        half of the units have.
+
+    See Also
+    --------
+    AutoencoderTransformer : A deterministic autoencoder.
+    sklearn.decomposition.PCA : Probabilistic PCA, the linear special case.
+    sklearn.decomposition.FactorAnalysis : The linear model with per-feature noise.
+
+    References
+    ----------
+    D. P. Kingma and M. Welling, "Auto-Encoding Variational Bayes", ICLR 2014.
+    Y. Burda, R. Grosse and R. Salakhutdinov, "Importance Weighted
+    Autoencoders", ICLR 2016.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn_ae import VAETransformer
+    >>> X, _ = load_digits(return_X_y=True)
+    >>> vae = VAETransformer(n_components=8, max_epochs=5, random_state=0)
+    >>> codes = vae.fit_transform(X)
+    >>> codes.shape
+    (1797, 8)
+    >>> mean, std = vae.posterior(X[:3])
+    >>> std.shape
+    (3, 8)
+    >>> vae.sample(4, random_state=0).shape
+    (4, 64)
+    >>> log_likelihood = vae.score_samples(X[:3])  # ELBO in nats per row
+    """
+
+    _parameter_constraints = {
+        **BaseAutoencoder._parameter_constraints,
+        "likelihood": [StrOptions({"gaussian", "bernoulli"})],
+        "noise_variance": [StrOptions({"global", "feature"})],
+        "beta": [Interval(Real, 0, None, closed="left")],
+        "kl_warmup_epochs": [Interval(Integral, 0, None, closed="left")],
+        "n_importance_samples": [Interval(Integral, 1, None, closed="left")],
+    }
+
+    def __init__(
+        self,
+        n_components=2,
+        *,
+        hidden_layer_sizes=(256, 64),
+        activation="relu",
+        init="auto",
+        likelihood="gaussian",
+        noise_variance="global",
+        beta=1.0,
+        kl_warmup_epochs=0,
+        n_importance_samples=1,
+        scaling="auto",
+        optimizer="adam",
+        lr=1e-3,
+        weight_decay=0.0,
+        batch_size=128,
+        max_epochs=100,
+        early_stopping=True,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=1e-4,
+        device="auto",
+        random_state=None,
+        verbose=0,
+    ):
+        self.n_components = n_components
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.init = init
+        self.likelihood = likelihood
+        self.noise_variance = noise_variance
+        self.beta = beta
+        self.kl_warmup_epochs = kl_warmup_epochs
+        self.n_importance_samples = n_importance_samples
+        self.scaling = scaling
+        self.optimizer = optimizer
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.batch_size = batch_size
+        self.max_epochs = max_epochs
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # ------------------------------------------------------------- the hooks
+    def _module_params(self, n_features):
+        return VariationalAutoencoder, {
+            "n_features": n_features,
+            "n_components": self.n_components,
+            "hidden_layer_sizes": tuple(self.hidden_layer_sizes),
+            "activation": self.activation,
+            "linear_path": self._init_kind() == "pca",
+            "likelihood": self.likelihood,
+            "noise_variance": self.noise_variance,
+        }
+
+    def _criterion_params(self):
+        return VAELoss, {"likelihood": self.likelihood, "beta": self.beta}
+
+    def _callbacks(self, parts, validation):
+        callbacks = super()._callbacks(parts, validation)
+        if self.kl_warmup_epochs:
+            callbacks.append(("kl_warmup", KLWarmup(self.kl_warmup_epochs)))
+        return callbacks
+
+    def _scaling_kind(self):
+        if self.scaling == "auto":
+            return None if self.likelihood == "bernoulli" else "global"
+        return self.scaling
+
+    def _init_kind(self):
+        if self.init == "auto":
+            return "random" if self.likelihood == "bernoulli" else "pca"
+        return self.init
+
+    def _validate_fit_data(self, X):
+        if self.likelihood == "bernoulli":
+            self._check_unit_interval(X, "likelihood='bernoulli'")
+
+    def _init_from_pca(self, module, X, seed):
+        pca = self._scaled_pca(X)
+        # One row has no variance (PCA gives NaN): start from zeros.
+        lam = np.nan_to_num(pca.explained_variance_)
+        noise = float(np.nan_to_num(pca.noise_variance_))
+        # PCA's noise variance is the mean discarded eigenvalue; it is 0 when
+        # nothing is discarded, so floor it relative to the data's variance.
+        n_features = X.shape[1]
+        mean_variance = (lam.sum() + noise * (n_features - lam.size)) / n_features
+        floor = 1e-6 * mean_variance if mean_variance > 0 else 1.0
+        module.init_ppca(pca.components_, lam, pca.mean_, max(noise, floor))
+
+    def _decode_output(self, module, z):
+        out = module.decode(z)
+        return out.sigmoid() if self.likelihood == "bernoulli" else out
+
+    def _after_fit(self, X):
+        self._score_seed = _seed_from(self.random_state)
+        module = self.net_.module_
+        if module.log_noise_variance is None:
+            self.noise_variance_ = None
+        else:
+            variance = torch.exp(module.log_noise_variance.detach()).cpu().double().numpy()
+            self.noise_variance_ = np.broadcast_to(variance, self.scale_.shape) * self.scale_**2
+        means = self._run(lambda m, x: m.encode(x), X, np.float64)
+        self.latent_activity_ = means.var(axis=0)
+        self.n_active_components_ = int((self.latent_activity_ > ACTIVITY_THRESHOLD).sum())
+        if 2 * self.n_active_components_ < self.n_components_:
+            warnings.warn(
+                f"Posterior collapse: only {self.n_active_components_} of {self.n_components_} latent units "
+                f"are active (posterior-mean variance over the data > {ACTIVITY_THRESHOLD}); the others "
+                "carry no information. Fewer n_components, a smaller beta, kl_warmup_epochs or more "
+                "training may help.",
+                UserWarning,
+            )
+
+    # ------------------------------------------------------------ public API
+    def posterior(self, X):
+        """Mean and standard deviation of the Gaussian posterior ``q(z|x)``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Data.
+
+        Returns
+        -------
+        mean : ndarray of shape (n_samples, n_components_)
+            Posterior means (what :meth:`transform` returns).
+        std : ndarray of shape (n_samples, n_components_)
+            Posterior standard deviations.
+        """
+        X = self._check_input(X)
+        k = self.n_components_
+
+        def mean_and_std(module, x):
+            mean, log_var = module.encode_distribution(x)
+            return torch.cat([mean, torch.exp(0.5 * log_var)], dim=1)
+
+        out = self._run(mean_and_std, X, X.dtype)
+        return out[:, :k], out[:, k:]
+
+    def sample(self, n_samples=1, random_state=None, noise=False):
+        """Draw new rows from the model: ``z ~ N(0, I)``, then the decoder.
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+            Number of rows to draw.
+        random_state : int, RandomState or Generator instance, or None, default=None
+            Source of the random numbers; None takes fresh entropy. The
+            global random states are never drawn from.
+        noise : bool, default=False
+            False returns the mean of ``p(x|z)`` (for the Bernoulli: the
+            pixel probabilities). True draws from ``p(x|z)``: adds Gaussian
+            noise of variance ``noise_variance_``, or draws 0/1 values.
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_samples, n_features_in_)
+            The samples, float64, in the original feature space.
+        """
+        check_is_fitted(self)
+        if not isinstance(n_samples, Integral) or n_samples < 1:
+            raise ValueError(f"n_samples must be a positive int, got {n_samples!r}.")
+        if isinstance(random_state, (np.random.RandomState, np.random.Generator)):
+            rng = random_state
+        else:
+            rng = np.random.default_rng(random_state)
+        Z = rng.standard_normal((n_samples, self.n_components_))
+        Xs = self._run(lambda m, z: self._decode_output(m, z), Z, np.float64, scaled_input=False)
+        if noise:
+            if self.likelihood == "bernoulli":
+                Xs = (rng.random(Xs.shape) < Xs).astype(np.float64)
+            else:
+                Xs = Xs + rng.standard_normal(Xs.shape) * np.sqrt(self.noise_variance_ / self.scale_**2)
+        return self._unscale(Xs)
+
+    def score_samples(self, X):
+        """Lower bound on each row's log-likelihood, in nats: the ELBO or the IWAE bound.
+
+        With ``k = n_importance_samples``, ``x`` a row in the scaled space
+        and ``z_j = mu(x) + sigma(x) * eps_j`` for ``j = 1..k``, this is::
+
+            log (1/k) sum_j p(x | z_j) p(z_j) / q(z_j | x)
+
+        the importance-weighted bound of Burda et al. (2016); for ``k = 1``
+        it is the single-sample estimate of the ELBO. Its expectation over
+        ``eps`` never exceeds ``log p(x)`` and rises towards it as ``k``
+        grows. The ``eps_j`` are ``k`` standard normal vectors drawn once
+        from a seed fixed at fit time and shared by all rows, so the result
+        is deterministic and a row's score does not depend on the other rows.
+
+        For the Gaussian likelihood the score is a log-density in the
+        original feature units: ``sum(log(scale_))`` (the scaling's
+        Jacobian) is subtracted, so it compares directly with
+        :meth:`sklearn.decomposition.PCA.score_samples`. For the Bernoulli
+        likelihood it is a log-probability of the (binary) pixels.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Data.
+
+        Returns
+        -------
+        log_likelihood : ndarray of shape (n_samples,)
+            The bound for each row, float64.
+        """
+        X = self._check_input(X)
+        k = self.n_importance_samples
+        eps = torch.as_tensor(self._score_noise(k))
+        batch_size = max(1, SCORE_BUDGET // (k * max(self.n_features_in_, self.n_components_)))
+        log_p = self._run(
+            lambda m, x: _importance_weighted_bound(m, x, eps.to(x.device), self.likelihood),
+            X,
+            np.float64,
+            batch_size=batch_size,
+        )
+        if self.likelihood == "gaussian":
+            log_p = log_p - np.log(self.scale_).sum()
+        return log_p
+
+    def _score_noise(self, k):
+        """The ``eps`` of :meth:`score_samples`: the first ``k`` rows of one fixed stream."""
+        return np.random.default_rng(self._score_seed).standard_normal((k, self.n_components_))
+
+
+def _importance_weighted_bound(module, x, eps, likelihood):
+    """``log mean_j p(x|z_j) p(z_j) / q(z_j|x)`` per row of ``x``, with ``z_j = mu + sigma * eps_j``."""
+    n_rows, n_features = x.shape
+    k, n_components = eps.shape
+    mean, log_var = module.encode_distribution(x)
+    z = mean[:, None, :] + torch.exp(0.5 * log_var)[:, None, :] * eps[None]
+    decoded = module.decode(z.reshape(-1, n_components)).reshape(n_rows, k, n_features)
+    target = x[:, None, :].expand_as(decoded)
+    if likelihood == "gaussian":
+        log_px = -gaussian_nll(target, decoded, module.log_noise_variance)
+    else:
+        log_px = -bernoulli_nll(target, decoded)
+    log_2pi = math.log(2 * math.pi)
+    log_pz = -0.5 * (z**2 + log_2pi).sum(dim=-1)
+    log_qz = -0.5 * (eps[None] ** 2 + log_var[:, None, :] + log_2pi).sum(dim=-1)
+    return torch.logsumexp(log_px + log_pz - log_qz, dim=1) - math.log(k)

@@ -1,0 +1,130 @@
+"""The variational autoencoder's torch module."""
+
+import numpy as np
+import torch
+from torch import nn
+
+from ._dense import LinearResidual
+
+
+class VariationalAutoencoder(nn.Module):
+    """Gaussian encoder ``q(z|x)``, decoder ``p(x|z)`` and a standard normal prior.
+
+    The encoder maps a row to the mean and log-variance of a diagonal Gaussian
+    over ``n_components`` latent units; the decoder maps a latent point to the
+    mean of a Gaussian (``likelihood="gaussian"``, with a learned variance
+    ``exp(log_noise_variance)``) or to the logits of independent Bernoullis
+    (``likelihood="bernoulli"``).
+
+    ``forward(x)`` draws one reparameterised ``z = mean + std * eps`` from
+    torch's current random state and returns ``(decoded, z, mean, log_var)``.
+    ``encode`` gives the posterior mean, ``encode_distribution`` the mean and
+    log-variance, ``decode`` the decoder's raw output (mean or logits).
+
+    Parameters
+    ----------
+    n_features : int
+        Width of the input.
+    n_components : int
+        Number of latent units.
+    hidden_layer_sizes : tuple of int
+        Encoder hidden widths, input side first; the decoder mirrors them.
+    activation : str
+        Hidden activation, a key of :data:`sklearn_ae.nn.ACTIVATIONS`.
+    linear_path : bool
+        Each half is a linear map plus a nonlinear residual that starts at
+        zero (see :class:`~sklearn_ae.nn.LinearResidual`), so that
+        :meth:`init_ppca` can start the model at probabilistic PCA.
+    likelihood : {"gaussian", "bernoulli"}
+        Observation model.
+    noise_variance : {"global", "feature"}
+        For the Gaussian: one learned variance for all features, or one per
+        feature.
+    """
+
+    def __init__(
+        self,
+        n_features,
+        n_components,
+        hidden_layer_sizes=(),
+        activation="relu",
+        linear_path=True,
+        likelihood="gaussian",
+        noise_variance="global",
+    ):
+        super().__init__()
+        hidden = tuple(hidden_layer_sizes)
+        self.n_components = n_components
+        self.encoder = LinearResidual(n_features, 2 * n_components, hidden, activation, linear_path)
+        self.decoder = LinearResidual(n_components, n_features, hidden[::-1], activation, linear_path)
+        if likelihood == "gaussian":
+            size = n_features if noise_variance == "feature" else 1
+            self.log_noise_variance = nn.Parameter(torch.zeros(size))
+        else:
+            self.log_noise_variance = None
+
+    def encode_distribution(self, x):
+        """Mean and log-variance of ``q(z|x)``, each of shape (n_rows, n_components)."""
+        h = self.encoder(x)
+        return h[..., : self.n_components], h[..., self.n_components :]
+
+    def encode(self, x):
+        """The posterior mean."""
+        return self.encode_distribution(x)[0]
+
+    def decode(self, z):
+        """The decoder's output: the Gaussian mean, or the Bernoulli logits."""
+        return self.decoder(z)
+
+    def forward(self, x):
+        mean, log_var = self.encode_distribution(x)
+        z = mean + torch.exp(0.5 * log_var) * torch.randn_like(mean)
+        return self.decode(z), z, mean, log_var
+
+    @torch.no_grad()
+    def init_ppca(self, components, explained_variance, mean, noise_variance):
+        """Set the linear paths to the maximum-likelihood probabilistic PCA model.
+
+        With loadings ``W = U (L - s2 I)^(1/2)`` (Tipping & Bishop, 1999) the
+        decoder is ``x = W z + mean`` with noise variance ``s2`` and the exact
+        posterior is ``N(L^-1 (L - s2 I)^(1/2) U^T (x - mean), s2 L^-1)``,
+        which the Gaussian encoder represents exactly: the ELBO then equals
+        PPCA's log-likelihood. Units beyond the given components, or whose
+        eigenvalue does not exceed ``s2``, start switched off (posterior =
+        prior, no decoder weight).
+
+        Parameters
+        ----------
+        components : array-like of shape (r, n_features)
+            Orthonormal rows ``U^T`` (``PCA.components_``), ``r <= n_components``.
+        explained_variance : array-like of shape (r,)
+            Their eigenvalues ``L``.
+        mean : array-like of shape (n_features,)
+            The data mean.
+        noise_variance : float
+            ``s2 > 0``.
+        """
+        U = np.asarray(components, dtype=np.float64)
+        lam = np.asarray(explained_variance, dtype=np.float64)
+        r, n_features = U.shape
+        k = self.n_components
+        on = lam > noise_variance
+        a = np.sqrt(np.where(on, lam - noise_variance, 0.0))
+        enc_w = np.zeros((2 * k, n_features))
+        enc_b = np.zeros(2 * k)
+        enc_w[:r] = np.divide(a, lam, out=np.zeros(r), where=on)[:, None] * U
+        enc_b[:k] = -enc_w[:k] @ np.asarray(mean, dtype=np.float64)
+        enc_b[k : k + r] = np.log(noise_variance / np.where(on, lam, noise_variance))
+        dec_w = np.zeros((n_features, k))
+        dec_w[:, :r] = U.T * a
+        enc, dec = self.encoder.linear, self.decoder.linear
+
+        def put(param, value):
+            param.copy_(torch.as_tensor(value, dtype=param.dtype, device=param.device))
+
+        put(enc.weight, enc_w)
+        put(enc.bias, enc_b)
+        put(dec.weight, dec_w)
+        put(dec.bias, mean)
+        if self.log_noise_variance is not None:
+            self.log_noise_variance.fill_(float(np.log(noise_variance)))
