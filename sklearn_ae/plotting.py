@@ -15,6 +15,7 @@ displays, IsolationForest in :class:`OutlierScoreDisplay`, so that a
 comparison is one call.
 """
 
+import inspect
 import math
 from numbers import Integral
 
@@ -919,7 +920,10 @@ class SampleGridDisplay(_ImageGridDisplay):
         _check_fitted(estimator)
         if not hasattr(estimator, "sample"):
             raise TypeError(f"{_name(estimator)} has no sample method; SampleGridDisplay needs a generative model.")
-        samples = estimator.sample(n_samples, random_state=random_state)
+        if "random_state" in inspect.signature(estimator.sample).parameters:
+            samples = estimator.sample(n_samples, random_state=random_state)
+        else:  # GaussianMixture draws from its own random_state
+            samples = estimator.sample(n_samples)
         if isinstance(samples, tuple):  # GaussianMixture returns (X, labels)
             samples = samples[0]
         if image_shape is None:
