@@ -201,11 +201,12 @@ class BaseAutoencoder(BaseEstimator):
             net.partial_fit(dataset, None)
 
         self.net_ = net
-        history = net.history
+        # Ctrl-C inside an epoch leaves a last row without its epoch losses: count complete epochs only.
+        history = [row for row in net.history if "train_loss" in row]
         self.n_iter_ = len(history)
-        self.loss_curve_ = np.asarray(history[:, "train_loss"], dtype=np.float64) if len(history) else np.empty(0)
-        if "early_stopping" in dict(net.callbacks_) and len(history):
-            self.validation_loss_curve_ = np.asarray(history[:, "valid_loss"], dtype=np.float64)
+        self.loss_curve_ = np.array([row["train_loss"] for row in history], dtype=np.float64)
+        if "early_stopping" in dict(net.callbacks_):
+            self.validation_loss_curve_ = np.array([row.get("valid_loss", np.nan) for row in history], dtype=np.float64)
         else:
             self.validation_loss_curve_ = None
         self._warn_if_interrupted()

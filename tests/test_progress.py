@@ -1,0 +1,125 @@
+"""Progress output (verbose) and interrupted fits (Ctrl-C) leave a usable model."""
+
+import re
+import warnings
+
+import numpy as np
+import pytest
+from skorch.callbacks import Callback, ProgressBar
+from sklearn.datasets import load_digits
+from sklearn.utils.validation import check_is_fitted
+
+from sklearn_ae import AutoencoderTransformer
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+ROW = re.compile(r"^\s*(\d+)\s+([-\d.]+)\s+([-\d.]+)?")
+
+
+@pytest.fixture(scope="module")
+def X():
+    return load_digits().data[:300]
+
+
+def _ae(**params):
+    params = {"n_components": 3, "hidden_layer_sizes": (16,), "max_epochs": 4, "random_state": 0, **params}
+    return AutoencoderTransformer(**params)
+
+
+class Interrupt(Callback):
+    """Raise KeyboardInterrupt (what Ctrl-C does) in epoch ``epoch``: at its end, or after ``batch`` batches."""
+
+    def __init__(self, epoch, batch=None):
+        self.epoch = epoch
+        self.batch = batch
+
+    def initialize(self):
+        self.seen_ = 0
+        return self
+
+    def on_batch_end(self, net, training=False, **kwargs):
+        if self.batch is not None and training and len(net.history) == self.epoch:
+            self.seen_ += 1
+            if self.seen_ == self.batch:
+                raise KeyboardInterrupt
+
+    def on_epoch_end(self, net, **kwargs):
+        if self.batch is None and len(net.history) == self.epoch:
+            raise KeyboardInterrupt
+
+
+class InterruptedAE(AutoencoderTransformer):
+    """The transformer with a callback that presses Ctrl-C (set ``interrupt_at`` before fitting)."""
+
+    interrupt_at = None
+
+    def _callbacks(self, parts, validation):
+        return [*super()._callbacks(parts, validation), ("interrupt", Interrupt(**self.interrupt_at))]
+
+
+def _interrupted(interrupt_at, **params):
+    params = {"n_components": 3, "hidden_layer_sizes": (16,), "max_epochs": 10, "random_state": 0, **params}
+    ae = InterruptedAE(**params)
+    ae.interrupt_at = interrupt_at
+    return ae
+
+
+def test_verbose_0_prints_nothing(X, capsys):
+    _ae(verbose=0).fit(X)
+    out, err = capsys.readouterr()
+    assert out == "" and err == ""
+
+
+def test_verbose_1_prints_one_row_per_epoch(X, capsys):
+    ae = _ae(verbose=1).fit(X)
+    out, err = capsys.readouterr()
+    out = ANSI.sub("", out)
+    header = out.splitlines()[0].split()
+    assert header[:3] == ["epoch", "train_loss", "valid_loss"]
+    rows = [ROW.match(line) for line in out.splitlines()]
+    rows = [m for m in rows if m]
+    assert [int(m.group(1)) for m in rows] == list(range(1, ae.n_iter_ + 1))
+    # the printed numbers are the recorded losses
+    np.testing.assert_allclose([float(m.group(2)) for m in rows], ae.loss_curve_, atol=6e-5)
+    np.testing.assert_allclose([float(m.group(3)) for m in rows], ae.validation_loss_curve_, atol=6e-5)
+    assert "it/s" not in err  # no progress bar at verbose=1
+
+
+def test_verbose_2_adds_skorch_progress_bar(X, capsys):
+    ae = _ae(verbose=2, max_epochs=2).fit(X)
+    out, err = capsys.readouterr()
+    assert any(isinstance(cb, ProgressBar) for _, cb in ae.net_.callbacks_)
+    assert "epoch" in ANSI.sub("", out)
+    assert err.strip() != ""  # tqdm writes the bar to stderr
+
+
+def test_interrupt_at_epoch_end_keeps_the_weights_reached(X):
+    ae = _interrupted({"epoch": 3}, early_stopping=False)
+    with pytest.warns(UserWarning, match=r"interrupted after 3 of 10 epochs.*usable"):
+        ae.fit(X)
+    check_is_fitted(ae)
+    assert ae.n_iter_ == 3 and ae.loss_curve_.shape == (3,)
+    # the same weights as a fit that was asked for 3 epochs
+    reference = _ae(max_epochs=3, early_stopping=False).fit(X)
+    np.testing.assert_array_equal(ae.transform(X), reference.transform(X))
+    np.testing.assert_array_equal(ae.loss_curve_, reference.loss_curve_)
+
+
+@pytest.mark.parametrize("early_stopping", [False, True])
+@pytest.mark.parametrize("epoch", [1, 3])
+def test_interrupt_inside_an_epoch_leaves_a_usable_model(X, epoch, early_stopping):
+    ae = _interrupted({"epoch": epoch, "batch": 1}, early_stopping=early_stopping, batch_size=32)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        ae.fit(X)
+    messages = [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
+    assert any("interrupted" in m and "usable" in m for m in messages), messages
+    check_is_fitted(ae)
+    # the attributes count the complete epochs only, consistently
+    assert ae.n_iter_ == epoch - 1
+    assert ae.loss_curve_.shape == (ae.n_iter_,)
+    if early_stopping:
+        assert ae.validation_loss_curve_.shape == (ae.n_iter_,)
+    codes = ae.transform(X)
+    assert codes.shape == (len(X), 3) and np.isfinite(codes).all()
+    assert np.isfinite(ae.inverse_transform(codes)).all()
+    assert np.isfinite(ae.score(X))
