@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip install -q --disable-pip-version-check -c .ci/constraints.txt
 PYTEST_WORKERS ?= 2
 
-.PHONY: install dev demo test bench clean
+.PHONY: install dev demo test bench clean docs docs-test
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,5 +30,17 @@ demo: install
 test: dev
 	$(PY) -m pytest -n $(PYTEST_WORKERS) -q
 
+$(VENV)/.installed-docs: pyproject.toml .ci/constraints.txt | $(VENV)/bin/python
+	$(PIP) -e ".[docs]"
+	touch $@ $(VENV)/.installed
+
+## make docs: build the documentation site into docs/_build/html (runs the gallery; warnings are errors).
+docs: $(VENV)/.installed-docs
+	$(VENV)/bin/sphinx-build -W --keep-going -b html docs docs/_build/html
+
+## make docs-test: open the built pages in headless Chromium (apt-get install -y chromium).
+docs-test: dev
+	$(PY) -m pytest -q tests/test_docs.py
+
 clean:
-	rm -rf $(VENV) demo_output
+	rm -rf $(VENV) demo_output docs/_build docs/auto_examples docs/gen_modules
