@@ -549,7 +549,7 @@ class LatentSpaceDisplay:
         if n_dims == 1:  # a strip: codes along x, one lane per class
             if self.y is not None and _is_discrete(self.y):
                 _, lanes = np.unique(self.y, return_inverse=True)
-                coords.append(lanes + np.linspace(-0.25, 0.25, len(lanes)) % 0.5 - 0.25)
+                coords.append(lanes + (np.arange(len(lanes)) * 0.618034) % 1 * 0.5 - 0.25)  # jittered lanes
             else:
                 coords.append(np.zeros(len(self.codes)))
         kwargs = {"s": s, "alpha": alpha}

@@ -218,6 +218,17 @@ def test_latent_space_continuous_y_gets_colourbar_and_pca_accepted(digits):
     np.testing.assert_allclose(disp.scatter_.get_offsets(), pca.transform(X))
 
 
+def test_latent_space_1d_codes_are_a_strip_per_class(digits):
+    X, y = digits
+    pca = PCA(1).fit(X)
+    disp = LatentSpaceDisplay.from_estimator(pca, X, y)
+    offsets = disp.scatter_.get_offsets()
+    np.testing.assert_allclose(offsets[:, 0], pca.transform(X)[:, 0])
+    # each class in its own lane around its index
+    np.testing.assert_array_equal(np.round(offsets[:, 1]), np.searchsorted(np.unique(y), y))
+    assert [t.get_text() for t in disp.ax_.get_yticklabels()] == [str(c) for c in np.unique(y)]
+
+
 # --------------------------------------------------------------- loss curves
 def test_loss_curve_matches_history(digits):
     X, _ = digits
