@@ -25,6 +25,7 @@ from skorch.dataset import ValidSplit
 
 from ._data import SCALINGS, ScaledDataset, collate_batch, fit_scaling, iter_row_batches, scale_rows
 from ._net import AutoencoderNet, DivergenceCheck, silent
+from ._variants import VariantsMixin
 from .nn import ACTIVATIONS, DenseAutoencoder
 
 OPTIMIZERS = {
@@ -55,7 +56,7 @@ def _resolve_device(device):
     return device
 
 
-class BaseAutoencoder(BaseEstimator):
+class BaseAutoencoder(VariantsMixin, BaseEstimator):
     """Shared core of the autoencoder estimators. Not public; see the subclasses."""
 
     _parameter_constraints = {
@@ -80,13 +81,17 @@ class BaseAutoencoder(BaseEstimator):
 
     # ------------------------------------------------------------------ hooks
     def _module_params(self, n_features):
-        return DenseAutoencoder, {
-            "n_features": n_features,
-            "n_components": self.n_components,
-            "hidden_layer_sizes": tuple(self.hidden_layer_sizes),
-            "activation": self.activation,
-            "linear_path": self._init_kind() == "pca",
-        }
+        # the variant parameters (see _variants.py) may swap or extend the dense module
+        return self._variant_module_params(
+            DenseAutoencoder,
+            {
+                "n_features": n_features,
+                "n_components": self.n_components,
+                "hidden_layer_sizes": tuple(self.hidden_layer_sizes),
+                "activation": self.activation,
+                "linear_path": self._init_kind() == "pca",
+            },
+        )
 
     def _criterion_params(self):
         raise NotImplementedError
@@ -98,7 +103,9 @@ class BaseAutoencoder(BaseEstimator):
         return "global" if self.scaling == "auto" else self.scaling
 
     def _init_kind(self):
-        return "pca" if self.init == "auto" else self.init
+        if self.init == "auto":
+            return "pca" if self._variant_kind() == "dense" else "random"
+        return self.init
 
     # ---------------------------------------------------------------- fitting
     def _validate_hidden_layer_sizes(self):
@@ -160,6 +167,8 @@ class BaseAutoencoder(BaseEstimator):
             )
             validation = False
         params = {f"module__{k}": v for k, v in module_kwargs.items()}
+        active_parts = getattr(criterion, "active_parts", None)
+        parts = criterion.parts if active_parts is None else active_parts(**criterion_kwargs)
         params.update({f"criterion__{k}": v for k, v in criterion_kwargs.items()})
         return AutoencoderNet(
             module=module,
@@ -173,7 +182,7 @@ class BaseAutoencoder(BaseEstimator):
             iterator_train__collate_fn=collate_batch,
             iterator_valid__collate_fn=collate_batch,
             train_split=ValidSplit(self.validation_fraction, random_state=seed) if validation else None,
-            callbacks=self._callbacks(criterion.parts, validation),
+            callbacks=self._callbacks(parts, validation),
             device=device,
             verbose=int(self.verbose),
             **params,
@@ -218,7 +227,10 @@ class BaseAutoencoder(BaseEstimator):
         n_samples, n_features = X.shape
         Xs = np.concatenate([scale_rows(b, self.offset_, self.scale_, np.float64) for b in iter_row_batches(X, 4096)])
         k = min(self.n_components, n_samples, n_features)
-        return PCA(n_components=k, svd_solver="full").fit(Xs)
+        # The covariance route costs n d^2 + d^3 instead of a full SVD's n d min(n, d):
+        # 0.1 s instead of 4 s on 5000 MNIST digits. Exact, and deterministic.
+        solver = "covariance_eigh" if n_features <= 2000 else "full"
+        return PCA(n_components=k, svd_solver=solver).fit(Xs)
 
     def _init_from_pca(self, module, X, seed):
         """Set the module's linear paths to the PCA solution of the scaled data."""

@@ -5,6 +5,7 @@ import torch
 from sklearn.utils._param_validation import StrOptions
 
 from ._base import BaseAutoencoder, CodeTransformerMixin
+from ._variants import VARIANT_PARAMETER_CONSTRAINTS
 from ._likelihood import fit_gaussian, gaussian_logpdf, half_log_volume, jacobian_batch_size
 from ._losses import AutoencoderLoss
 
@@ -25,7 +26,8 @@ class AutoencoderTransformer(CodeTransformerMixin, BaseAutoencoder):
 
     hidden_layer_sizes : array-like of int, default=(256, 64)
         Widths of the encoder's hidden layers, input side first. The decoder
-        mirrors them. ``()`` gives a linear autoencoder.
+        mirrors them. ``()`` gives a linear autoencoder. With
+        ``image_shape``, the channels of the strided convolutions.
 
     activation : {"relu", "tanh", "sigmoid", "elu", "gelu", "selu", \
             "leaky_relu", "identity"}, default="relu"
@@ -36,7 +38,9 @@ class AutoencoderTransformer(CodeTransformerMixin, BaseAutoencoder):
         (reconstruction) plus a nonlinear residual initialised to zero.
         ``"random"``: a plain multilayer perceptron with torch's default
         initialisation. ``"auto"`` is ``"pca"`` for ``loss="mse"`` and
-        ``"random"`` for ``loss="bce"``.
+        ``"random"`` for ``loss="bce"``, and ``"random"`` for the
+        convolutional (``image_shape``) and custom (``encoder``) networks,
+        which have no linear path to set to PCA's.
 
     loss : {"mse", "bce"}, default="mse"
         Reconstruction loss: squared error, or binary cross-entropy for data
@@ -95,6 +99,91 @@ class AutoencoderTransformer(CodeTransformerMixin, BaseAutoencoder):
         0 is silent, 1 prints a table of losses per epoch, 2 adds a progress
         bar.
 
+    noise : {None, "gaussian", "masking"}, default=None
+        Denoising autoencoder: in training only, the network sees a corrupted
+        copy of each batch and is trained to reconstruct the clean one.
+        ``"gaussian"`` adds normal noise of standard deviation
+        ``noise_level``; ``"masking"`` sets each entry, with probability
+        ``noise_level``, to 0 in the scaled space (the feature's training
+        mean under ``scaling="global"`` or ``"standard"``, the minimum under
+        ``"minmax"``, 0 without scaling). The noise is drawn from torch's
+        random state seeded by ``random_state``; ``transform`` never adds it.
+
+    noise_level : float, default=0.2
+        Standard deviation of the Gaussian noise (in the scaled space, where
+        the default scaling gives the features unit root mean variance), or
+        the masking probability (< 1).
+
+    sparsity : float, default=0.0
+        Sparse autoencoder: weight of a penalty on the code added to the
+        loss. With ``sparsity_target=None`` the penalty is the L1 norm of
+        each row's code (averaged over rows); as the code is linear, the
+        decoder can undo any shrinkage, so combine it with ``weight_decay``
+        when the code's scale matters.
+
+    sparsity_target : float in (0, 1) or None, default=None
+        With a float ``rho``, the penalty is instead the classic
+        ``sum_j KL(rho || rho_j)``, the divergence between Bernoulli
+        distributions of means ``rho`` and ``rho_j``, where ``rho_j`` is the
+        batch mean of ``sigmoid(code_j)`` (the sigmoid turns the linear code
+        into an activation in (0, 1)).
+
+    contractive : float, default=0.0
+        Contractive autoencoder: weight of the squared Frobenius norm of the
+        encoder's Jacobian ``d code / d x`` at the training rows (in the
+        scaled space, averaged over rows). It is computed exactly: in closed
+        form for the dense network (the product of the layer weights and
+        the activation derivatives, from the narrow code side), by one
+        backward pass per code unit otherwise; either way a training step
+        costs about ``n_components`` extra passes through the encoder.
+
+    tied_weights : bool, default=False
+        Each decoder layer uses the transpose of its mirrored encoder
+        layer's weight (the same ``torch.nn.Parameter``, not a copy), which
+        about halves the number of weights. With ``init="pca"`` the linear
+        path is tied too (PCA's reconstruction map is its projection
+        transposed) and each nonlinear residual starts at zero through a
+        learned scalar gate that starts at 0.
+
+    layer_matching : float, default=0.0
+        Weight of a penalty that makes each decoder layer mean what its
+        mirrored encoder layer means: the sum, over the hidden layers, of the
+        mean squared distance between the encoder's activation and the
+        activation of the decoder layer of the same width (seed 003). Needs
+        hidden layers.
+
+    layer_matching_local : bool, default=False
+        With ``True``, each pair's distance only trains the layers between
+        the two matched layers: the pair restarts from the encoder's
+        activation with the gradient stopped there, so the layers outside
+        (and the linear path) are trained by the reconstruction and the
+        outer pairs only; every sub-network becomes an autoencoder of the
+        layer below, as in stacked autoencoders, trained jointly.
+
+    image_shape : tuple of int or None, default=None
+        ``(H, W)`` or ``(C, H, W)``: use a convolutional autoencoder for rows
+        that are images flattened in C-order (``X`` stays 2-D, of
+        ``C * H * W`` features). The encoder pads each image with zeros to
+        the next multiple of ``2 ** len(hidden_layer_sizes)``, applies 3x3
+        convolutions of stride 2 with ``hidden_layer_sizes`` channels and a
+        linear map to the code; the decoder mirrors it with transposed
+        convolutions and crops back to ``(H, W)``. None: dense layers.
+
+    encoder, decoder : subclass of torch.nn.Module or None, default=None
+        Custom networks: the classes of the encoder (rows to
+        ``n_components`` codes) and of the decoder (codes to rows), given
+        together. They are instantiated at fit with ``encoder_kwargs`` and
+        ``decoder_kwargs``, plus ``n_features`` and ``n_components`` when
+        their ``__init__`` accepts them. ``hidden_layer_sizes``,
+        ``activation`` and ``image_shape`` are then ignored; noise and the
+        penalties other than layer matching apply.
+
+    encoder_kwargs, decoder_kwargs : dict or None, default=None
+        Keyword arguments of the custom ``encoder`` and ``decoder``. As in
+        skorch, ``set_params(encoder__<name>=value)`` sets one entry, so
+        ``GridSearchCV`` can search over ``{"encoder__<name>": [...]}``, and
+        ``get_params()`` lists the entries under those names.
+
     Attributes
     ----------
     n_components_ : int
@@ -152,6 +241,7 @@ class AutoencoderTransformer(CodeTransformerMixin, BaseAutoencoder):
 
     _parameter_constraints = {
         **BaseAutoencoder._parameter_constraints,
+        **VARIANT_PARAMETER_CONSTRAINTS,
         "loss": [StrOptions({"mse", "bce"})],
     }
 
@@ -176,6 +266,19 @@ class AutoencoderTransformer(CodeTransformerMixin, BaseAutoencoder):
         device="auto",
         random_state=None,
         verbose=0,
+        noise=None,
+        noise_level=0.2,
+        sparsity=0.0,
+        sparsity_target=None,
+        contractive=0.0,
+        tied_weights=False,
+        layer_matching=0.0,
+        layer_matching_local=False,
+        image_shape=None,
+        encoder=None,
+        decoder=None,
+        encoder_kwargs=None,
+        decoder_kwargs=None,
     ):
         self.n_components = n_components
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -195,10 +298,23 @@ class AutoencoderTransformer(CodeTransformerMixin, BaseAutoencoder):
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
+        self.noise = noise
+        self.noise_level = noise_level
+        self.sparsity = sparsity
+        self.sparsity_target = sparsity_target
+        self.contractive = contractive
+        self.tied_weights = tied_weights
+        self.layer_matching = layer_matching
+        self.layer_matching_local = layer_matching_local
+        self.image_shape = image_shape
+        self.encoder = encoder
+        self.decoder = decoder
+        self.encoder_kwargs = encoder_kwargs
+        self.decoder_kwargs = decoder_kwargs
 
     # ------------------------------------------------------------- the hooks
     def _criterion_params(self):
-        return AutoencoderLoss, {"loss": self.loss}
+        return AutoencoderLoss, {"loss": self.loss, **self._variant_criterion_kwargs()}
 
     def _scaling_kind(self):
         if self.scaling == "auto":
@@ -207,7 +323,7 @@ class AutoencoderTransformer(CodeTransformerMixin, BaseAutoencoder):
 
     def _init_kind(self):
         if self.init == "auto":
-            return "random" if self.loss == "bce" else "pca"
+            return "random" if self.loss == "bce" or self._variant_kind() != "dense" else "pca"
         return self.init
 
     def _validate_fit_data(self, X):
