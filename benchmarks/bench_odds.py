@@ -1,0 +1,233 @@
+"""AutoencoderOutlierDetector against IsolationForest, LOF, PCA and PyOD on the ten ODDS sets.
+
+Every detector is fitted on a stratified 60 % of each set (labels unused) and
+scores the other 40 %; ROC-AUC and average precision of the test scores, and
+the wall time of fit + scoring, are averaged over the seeds. All detectors run
+in the same process, one after the other, on one thread each (torch and BLAS),
+so that their times compare on a shared machine.
+
+Run from the repository root (needs the ``benchmarks`` extra: PyOD):
+
+    python benchmarks/bench_odds.py --data ../shared/data --seeds 5
+
+It writes ``benchmarks/results_odds.md``.
+"""
+
+import argparse
+import platform
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import torch
+from sklearn.decomposition import PCA
+from sklearn.ensemble import IsolationForest
+from sklearn.metrics import average_precision_score, roc_auc_score
+from sklearn.model_selection import train_test_split
+from sklearn.neighbors import LocalOutlierFactor
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_limits
+
+from sklearn_ae import AutoencoderOutlierDetector
+from sklearn_ae.datasets import ODDS_NAMES, load_odds
+
+
+class PCAReconstruction:
+    """PCA reconstruction error on standardised data, ``ceil(sqrt(n_features))`` components."""
+
+    def fit(self, X):
+        self.scaler_ = StandardScaler().fit(X)
+        Xs = self.scaler_.transform(X)
+        self.pca_ = PCA(n_components=int(np.ceil(np.sqrt(X.shape[1])))).fit(Xs)
+        return self
+
+    def outlyingness(self, X):
+        Xs = self.scaler_.transform(X)
+        return ((Xs - self.pca_.inverse_transform(self.pca_.transform(Xs))) ** 2).sum(axis=1)
+
+
+def sklearn_detector(make):
+    """Wrap a scikit-learn detector: outlyingness is ``-score_samples``."""
+
+    class Wrapped:
+        def fit(self, X, seed):
+            self.est_ = make(seed).fit(X)
+            return self
+
+        def outlyingness(self, X):
+            return -self.est_.score_samples(X)
+
+    return Wrapped
+
+
+def pyod_detector(name):
+    class Wrapped:
+        def fit(self, X, seed):
+            from pyod.models.auto_encoder import AutoEncoder
+            from pyod.models.vae import VAE
+
+            cls = {"AutoEncoder": AutoEncoder, "VAE": VAE}[name]
+            # defaults, except the seed (varied like the others') and silence
+            self.est_ = cls(random_state=seed, verbose=0).fit(X)
+            return self
+
+        def outlyingness(self, X):
+            return self.est_.decision_function(X)
+
+    return Wrapped
+
+
+class PCAWrapped:
+    def fit(self, X, seed):
+        self.est_ = PCAReconstruction().fit(X)
+        return self
+
+    def outlyingness(self, X):
+        return self.est_.outlyingness(X)
+
+
+DETECTORS = {
+    "AutoencoderOutlierDetector": sklearn_detector(lambda seed: AutoencoderOutlierDetector(random_state=seed)),
+    "AE (measure=reconstruction)": sklearn_detector(
+        lambda seed: AutoencoderOutlierDetector(measure="reconstruction", random_state=seed)
+    ),
+    "AE (measure=likelihood)": sklearn_detector(
+        lambda seed: AutoencoderOutlierDetector(measure="likelihood", random_state=seed)
+    ),
+    "AE (n_estimators=5)": sklearn_detector(lambda seed: AutoencoderOutlierDetector(n_estimators=5, random_state=seed)),
+    "AE (model=vae)": sklearn_detector(lambda seed: AutoencoderOutlierDetector(model="vae", random_state=seed)),
+    "IsolationForest": sklearn_detector(lambda seed: IsolationForest(random_state=seed)),
+    "LocalOutlierFactor": sklearn_detector(
+        lambda seed: make_pipeline(StandardScaler(), LocalOutlierFactor(novelty=True))
+    ),
+    "PCA reconstruction": PCAWrapped,
+    "PyOD AutoEncoder": pyod_detector("AutoEncoder"),
+    "PyOD VAE": pyod_detector("VAE"),
+}
+DEFAULT = [
+    "AutoencoderOutlierDetector",
+    "IsolationForest",
+    "LocalOutlierFactor",
+    "PCA reconstruction",
+    "PyOD AutoEncoder",
+    "PyOD VAE",
+]
+
+
+def split(X, y, seed, max_train):
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.4, stratify=y, random_state=seed)
+    if max_train is not None and X_train.shape[0] > max_train:
+        X_train, _, y_train, _ = train_test_split(X_train, y_train, train_size=max_train, stratify=y_train, random_state=seed)
+    return X_train, X_test, y_test
+
+
+def run(data, names, detectors, seeds, max_train):
+    rows = []
+    for name in names:
+        X, y = load_odds(name, data)
+        for seed in range(seeds):
+            X_train, X_test, y_test = split(X, y, seed, max_train.get(name))
+            for det in detectors:
+                start = time.perf_counter()
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    scores = DETECTORS[det]().fit(X_train, seed).outlyingness(X_test)
+                seconds = time.perf_counter() - start
+                if not np.isfinite(scores).all():
+                    auc = ap = float("nan")
+                else:
+                    auc, ap = roc_auc_score(y_test, scores), average_precision_score(y_test, scores)
+                rows.append((name, seed, det, auc, ap, seconds))
+                print(f"{name:11s} seed {seed} {det:28s} ROC-AUC {auc:.3f} AP {ap:.3f} {seconds:7.2f} s", flush=True)
+    return rows
+
+
+def table(rows, names, detectors, column, fmt, with_std=True):
+    values = {(n, d): [r[column] for r in rows if r[0] == n and r[2] == d] for n in names for d in detectors}
+    lines = ["| data set | " + " | ".join(detectors) + " |", "|---" * (len(detectors) + 1) + "|"]
+    for n in names:
+        cells = []
+        for d in detectors:
+            v = np.array(values[(n, d)])
+            cells.append(f"{np.mean(v):{fmt}} ± {np.std(v):{fmt}}" if with_std else f"{np.mean(v):{fmt}}")
+        lines.append(f"| {n} | " + " | ".join(cells) + " |")
+    means = [np.mean([np.mean(values[(n, d)]) for n in names]) for d in detectors]
+    lines.append("| **mean** | " + " | ".join(f"**{m:{fmt}}**" for m in means) + " |")
+    return "\n".join(lines), dict(zip(detectors, means))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", default=str(Path(__file__).resolve().parents[2] / "shared" / "data"))
+    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--datasets", nargs="*", default=list(ODDS_NAMES))
+    parser.add_argument("--detectors", nargs="*", default=DEFAULT, choices=list(DETECTORS))
+    parser.add_argument("--shuttle-max-train", type=int, default=10000)
+    parser.add_argument("--out", default=str(Path(__file__).resolve().parent / "results_odds.md"))
+    args = parser.parse_args(argv)
+
+    torch.set_num_threads(1)
+    start = time.time()
+    with threadpool_limits(1):
+        rows = run(args.data, args.datasets, args.detectors, args.seeds, {"shuttle": args.shuttle_max_train})
+    total = time.time() - start
+
+    import pyod
+    import sklearn
+    import sklearn_ae
+
+    names, dets = args.datasets, args.detectors
+    auc_table, auc = table(rows, names, dets, 3, ".3f")
+    ap_table, ap = table(rows, names, dets, 4, ".3f")
+    time_table, secs = table(rows, names, dets, 5, ".2f", with_std=False)
+    ref = "IsolationForest" if "IsolationForest" in dets else dets[0]
+    summary = ["| detector | mean ROC-AUC | − " + ref + " | mean AP | mean fit+score time (s) | time / " + ref + " |",
+               "|---|---|---|---|---|---|"]
+    for d in dets:
+        summary.append(
+            f"| {d} | {auc[d]:.3f} | {auc[d] - auc[ref]:+.3f} | {ap[d]:.3f} | {secs[d]:.2f} | {secs[d] / secs[ref]:.2f} |"
+        )
+    cmd = "python benchmarks/bench_odds.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    text = f"""# ODDS outlier-detection benchmark
+
+Reproduce (from the repository root, with the `benchmarks` extra installed):
+
+    {cmd.strip()}
+
+Ten ODDS sets, a stratified 60/40 split per seed (labels unused in fit),
+{args.seeds} seeds (0..{args.seeds - 1}); the detectors are fitted on the 60 % and score the 40 %.
+Shuttle's training part is subsampled (stratified) to {args.shuttle_max_train} rows for every
+detector; its test part is whole. Every detector runs at its defaults (PyOD's with
+`verbose=0` and `random_state` set to the seed; LOF with `novelty=True` after a
+StandardScaler; PCA: reconstruction error with `ceil(sqrt(n_features))` components of the
+standardised data), in the same process, on one thread (torch and BLAS), on a 2-core CPU
+machine shared with other jobs: times are noisy, compare them within this run only.
+Total run time {total / 60:.1f} min. Versions: sklearn-ae {sklearn_ae.__version__},
+scikit-learn {sklearn.__version__}, PyOD {pyod.__version__}, torch {torch.__version__},
+Python {platform.python_version()}.
+
+## Summary
+
+{chr(10).join(summary)}
+
+## ROC-AUC (mean ± std over seeds)
+
+{auc_table}
+
+## Average precision (mean ± std over seeds)
+
+{ap_table}
+
+## Fit + score time, seconds (mean over seeds)
+
+{time_table}
+"""
+    Path(args.out).write_text(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
