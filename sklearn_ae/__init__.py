@@ -1,8 +1,9 @@
 """sklearn-ae: autoencoders as scikit-learn estimators."""
 
+from ._outlier import AutoencoderOutlierDetector
 from ._transformer import AutoencoderTransformer
 from ._vae import VAETransformer
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["AutoencoderTransformer", "VAETransformer"]
+__all__ = ["AutoencoderOutlierDetector", "AutoencoderTransformer", "VAETransformer"]

@@ -20,7 +20,11 @@ import sklearn_ae
 # Few epochs: the checks test the contract, not the quality of the fit.
 FAST = {"max_epochs": 3, "hidden_layer_sizes": (8,), "batch_size": 16}
 
-ESTIMATORS = [sklearn_ae.AutoencoderTransformer(**FAST), sklearn_ae.VAETransformer(**FAST)]
+ESTIMATORS = [
+    sklearn_ae.AutoencoderTransformer(**FAST),
+    sklearn_ae.VAETransformer(**FAST),
+    sklearn_ae.AutoencoderOutlierDetector(**FAST),
+]
 TRANSFORMERS = [e for e in ESTIMATORS if hasattr(e, "transform")]
 
 
