@@ -97,7 +97,7 @@ DETECTORS = {
     "AE (measure=likelihood)": sklearn_detector(
         lambda seed: AutoencoderOutlierDetector(measure="likelihood", random_state=seed)
     ),
-    "AE (n_estimators=5)": sklearn_detector(lambda seed: AutoencoderOutlierDetector(n_estimators=5, random_state=seed)),
+    "AE (n_estimators=3)": sklearn_detector(lambda seed: AutoencoderOutlierDetector(n_estimators=3, random_state=seed)),
     "AE (model=vae)": sklearn_detector(lambda seed: AutoencoderOutlierDetector(model="vae", random_state=seed)),
     "IsolationForest": sklearn_detector(lambda seed: IsolationForest(random_state=seed)),
     "LocalOutlierFactor": sklearn_detector(
@@ -115,6 +115,14 @@ DEFAULT = [
     "PyOD AutoEncoder",
     "PyOD VAE",
 ]
+
+
+def pyod_version():
+    try:
+        import pyod
+    except ImportError:
+        return "not installed"
+    return pyod.__version__
 
 
 def split(X, y, seed, max_train):
@@ -167,6 +175,9 @@ def main(argv=None):
     parser.add_argument("--detectors", nargs="*", default=DEFAULT, choices=list(DETECTORS))
     parser.add_argument("--shuttle-max-train", type=int, default=10000)
     parser.add_argument("--out", default=str(Path(__file__).resolve().parent / "results_odds.md"))
+    parser.add_argument(
+        "--append", action="store_true", help="append the tables to --out as a section instead of overwriting it"
+    )
     args = parser.parse_args(argv)
 
     torch.set_num_threads(1)
@@ -175,7 +186,6 @@ def main(argv=None):
         rows = run(args.data, args.datasets, args.detectors, args.seeds, {"shuttle": args.shuttle_max_train})
     total = time.time() - start
 
-    import pyod
     import sklearn
     import sklearn_ae
 
@@ -191,7 +201,9 @@ def main(argv=None):
             f"| {d} | {auc[d]:.3f} | {auc[d] - auc[ref]:+.3f} | {ap[d]:.3f} | {secs[d]:.2f} | {secs[d] / secs[ref]:.2f} |"
         )
     cmd = "python benchmarks/bench_odds.py " + " ".join(argv if argv is not None else sys.argv[1:])
-    text = f"""# ODDS outlier-detection benchmark
+    title = "## Variants (a separate run)" if args.append else "# ODDS outlier-detection benchmark"
+    level = "###" if args.append else "##"
+    text = f"""{title}
 
 Reproduce (from the repository root, with the `benchmarks` extra installed):
 
@@ -206,26 +218,30 @@ StandardScaler; PCA: reconstruction error with `ceil(sqrt(n_features))` componen
 standardised data), in the same process, on one thread (torch and BLAS), on a 2-core CPU
 machine shared with other jobs: times are noisy, compare them within this run only.
 Total run time {total / 60:.1f} min. Versions: sklearn-ae {sklearn_ae.__version__},
-scikit-learn {sklearn.__version__}, PyOD {pyod.__version__}, torch {torch.__version__},
+scikit-learn {sklearn.__version__}, PyOD {pyod_version()}, torch {torch.__version__},
 Python {platform.python_version()}.
 
-## Summary
+{level} Summary
 
 {chr(10).join(summary)}
 
-## ROC-AUC (mean ± std over seeds)
+{level} ROC-AUC (mean ± std over seeds)
 
 {auc_table}
 
-## Average precision (mean ± std over seeds)
+{level} Average precision (mean ± std over seeds)
 
 {ap_table}
 
-## Fit + score time, seconds (mean over seeds)
+{level} Fit + score time, seconds (mean over seeds)
 
 {time_table}
 """
-    Path(args.out).write_text(text)
+    if args.append:
+        with open(args.out, "a") as f:
+            f.write("\n" + text)
+    else:
+        Path(args.out).write_text(text)
     print(text)
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import torch
 from sklearn.base import OutlierMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import validate_data
 
 from ._base import BaseAutoencoder, _seed_from
 from ._likelihood import fit_gaussian
@@ -70,8 +70,10 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseAutoencoder):
           measures how far *along* it the row lies from the bulk of the
           training data (the code ``z``, centred on the mean training code
           and rotated and scaled so that the training codes have identity
-          covariance). An outlier is caught by either. On the ten ODDS sets
-          this beats both terms alone and their sum (see
+          covariance). An outlier is caught by either. In the measurements
+          behind this choice (ten ODDS sets, one seed) the larger of the two
+          averaged a ROC-AUC of 0.892, their sum 0.878 and the
+          reconstruction term alone 0.815 (see
           ``benchmarks/results_odds.md``). When ``n_components_ >=
           n_features_in_`` the network can copy its input and only the code
           distance counts.

@@ -179,3 +179,14 @@ def test_diverging_fit_raises(data):
         AutoencoderOutlierDetector(lr=1e4, optimizer="sgd", init="random", scaling=None, **{**FAST, "max_epochs": 20}).fit(
             X * 1e3
         )
+
+
+def test_vae_model(data):
+    from sklearn_ae import VAETransformer
+
+    X, y = data
+    det = AutoencoderOutlierDetector(model="vae", **FAST).fit(X)
+    assert all(type(m) is VAETransformer for m in det.estimators_)
+    assert roc_auc_score(y, -det.score_samples(X)) > 0.9
+    det.measure = "likelihood"  # the same network, scored by the VAE's bound on log p(x)
+    np.testing.assert_allclose(det.score_samples(X), det.estimators_[0].score_samples(X))
