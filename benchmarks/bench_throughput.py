@@ -21,6 +21,7 @@ import cProfile
 import io
 import platform
 import pstats
+import sys
 import time
 from pathlib import Path
 
@@ -35,6 +36,9 @@ from sklearn_ae import AutoencoderTransformer
 from sklearn_ae._data import fit_scaling, scale_rows
 from sklearn_ae.datasets import load_mnist
 from sklearn_ae.nn import DenseAutoencoder
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_mnist import kept_analysis  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE.parent.parent / "shared" / "data"
@@ -189,12 +193,10 @@ def main(argv=None):
     ]
     for p, e, lo in es_rows:
         lines.append(f"| {p:.0f} | {e:.0f} | {lo:.0f} |")
-    notes = HERE / "results_throughput_notes.md"
-    if notes.exists():
-        lines += ["", notes.read_text()]
     if profile:
         lines += ["", f"## cProfile of one estimator fit ({args.epochs} epochs, cumulative time)", "", "```",
                   profile.strip(), "```"]
+    lines += [""] + kept_analysis(HERE / "results_throughput.md")
     (HERE / "results_throughput.md").write_text("\n".join(lines) + "\n")
     print(f"wrote {HERE / 'results_throughput.md'}")
 

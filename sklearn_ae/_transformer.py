@@ -24,7 +24,7 @@ class AutoencoderTransformer(CodeTransformerMixin, BaseAutoencoder):
     n_components : int, default=2
         Number of codes (the width of the bottleneck).
 
-    hidden_layer_sizes : array-like of int, default=(256, 64)
+    hidden_layer_sizes : array-like of int, default=(512, 128)
         Widths of the encoder's hidden layers, input side first. The decoder
         mirrors them. ``()`` gives a linear autoencoder. With
         ``image_shape``, the channels of the strided convolutions.
@@ -249,7 +249,7 @@ class AutoencoderTransformer(CodeTransformerMixin, BaseAutoencoder):
         self,
         n_components=2,
         *,
-        hidden_layer_sizes=(256, 64),
+        hidden_layer_sizes=(512, 128),
         activation="relu",
         init="auto",
         loss="mse",
