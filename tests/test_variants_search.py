@@ -1,0 +1,64 @@
+"""Every variant is a parameter: searchable with GridSearchCV, validated, cloned."""
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.datasets import load_digits
+from sklearn.model_selection import GridSearchCV
+from sklearn.utils._param_validation import InvalidParameterError
+
+from sklearn_ae import AutoencoderTransformer
+
+FAST = dict(n_components=4, hidden_layer_sizes=(8,), max_epochs=2, random_state=0)
+
+VARIANTS = [
+    dict(noise="gaussian", noise_level=0.3),
+    dict(noise="masking", noise_level=0.3),
+    dict(sparsity=0.1),
+    dict(sparsity=0.1, sparsity_target=0.1),
+    dict(contractive=0.01),
+    dict(tied_weights=True),
+    dict(layer_matching=0.5),
+    dict(layer_matching=0.5, layer_matching_local=True),
+    dict(image_shape=(8, 8)),
+]
+
+
+@pytest.fixture(scope="module")
+def X():
+    return load_digits(return_X_y=True)[0][:200].astype(np.float64)
+
+
+def test_grid_search_over_variants(X):
+    grid = [{k: [v] for k, v in variant.items()} for variant in VARIANTS] + [{}]
+    search = GridSearchCV(AutoencoderTransformer(**FAST), grid, cv=2).fit(X)
+    assert len(search.cv_results_["params"]) == len(VARIANTS) + 1
+    assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=lambda v: "-".join(f"{k}={v[k]}" for k in v))
+def test_variant_is_reproducible_and_clonable(X, variant):
+    a = AutoencoderTransformer(**FAST, **variant).fit(X)
+    b = clone(a).fit(X)
+    np.testing.assert_array_equal(a.transform(X), b.transform(X))
+    assert b.get_params() == a.get_params()
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        dict(noise="salt"),
+        dict(noise_level=-1.0),
+        dict(sparsity=-0.1),
+        dict(sparsity_target=1.0),
+        dict(contractive=-1),
+        dict(tied_weights="yes"),
+        dict(layer_matching=-1.0),
+        dict(layer_matching_local=1.5),
+        dict(encoder="Encoder"),
+        dict(encoder_kwargs=[("width", 3)]),
+    ],
+)
+def test_invalid_values_are_rejected(X, params):
+    with pytest.raises(InvalidParameterError):
+        AutoencoderTransformer(**FAST, **params).fit(X)
