@@ -1,5 +1,6 @@
 """VAETransformer: a variational autoencoder with PCA's interface, sampling and a likelihood."""
 
+import hashlib
 import math
 import warnings
 from numbers import Integral, Real
@@ -423,9 +424,13 @@ class VAETransformer(CodeTransformerMixin, BaseAutoencoder):
         the importance-weighted bound of Burda et al. (2016); for ``k = 1``
         it is the single-sample estimate of the ELBO. Its expectation over
         ``eps`` never exceeds ``log p(x)`` and rises towards it as ``k``
-        grows. The ``eps_j`` are ``k`` standard normal vectors drawn once
-        from a seed fixed at fit time and shared by all rows, so the result
-        is deterministic and a row's score does not depend on the other rows.
+        grows. The ``eps_j`` are standard normal vectors drawn from a seed
+        made of a seed fixed at fit time and a hash of the row's (scaled,
+        float64) values: the result is deterministic, a row's score does not
+        depend on the other rows, and yet different rows get independent
+        draws, so that the mean over rows (:meth:`score`) averages the
+        Monte Carlo error away. The draws for ``k`` are the first ``k`` of
+        the row's draws for any larger ``k``.
 
         For the Gaussian likelihood the score is a log-density in the
         original feature units: ``sum(log(scale_))`` (the scaling's
@@ -445,10 +450,9 @@ class VAETransformer(CodeTransformerMixin, BaseAutoencoder):
         """
         X = self._check_input(X)
         k = self.n_importance_samples
-        eps = torch.as_tensor(self._score_noise(k))
         batch_size = max(1, SCORE_BUDGET // (k * max(self.n_features_in_, self.n_components_)))
         log_p = self._run(
-            lambda m, x: _importance_weighted_bound(m, x, eps.to(x.device), self.likelihood),
+            lambda m, x: _importance_weighted_bound(m, x, self._score_noise(x, k), self.likelihood),
             X,
             np.float64,
             batch_size=batch_size,
@@ -457,17 +461,27 @@ class VAETransformer(CodeTransformerMixin, BaseAutoencoder):
             log_p = log_p - np.log(self.scale_).sum()
         return log_p
 
-    def _score_noise(self, k):
-        """The ``eps`` of :meth:`score_samples`: the first ``k`` rows of one fixed stream."""
-        return np.random.default_rng(self._score_seed).standard_normal((k, self.n_components_))
+    def _score_noise(self, x, k):
+        """The ``eps`` of :meth:`score_samples` for the scaled rows ``x``: a tensor (n_rows, k, n_components_).
+
+        Each row's draws come from a generator seeded by the fit-time seed and
+        a hash of the row's float64 bytes.
+        """
+        rows = x.detach().cpu().numpy().astype(np.float64)
+        eps = np.empty((rows.shape[0], k, self.n_components_))
+        for i, row in enumerate(rows):
+            digest = hashlib.blake2b(np.ascontiguousarray(row).tobytes(), digest_size=8).digest()
+            rng = np.random.default_rng([self._score_seed, int.from_bytes(digest, "little")])
+            eps[i] = rng.standard_normal((k, self.n_components_))
+        return torch.as_tensor(eps, dtype=x.dtype, device=x.device)
 
 
 def _importance_weighted_bound(module, x, eps, likelihood):
-    """``log mean_j p(x|z_j) p(z_j) / q(z_j|x)`` per row of ``x``, with ``z_j = mu + sigma * eps_j``."""
+    """``log mean_j p(x|z_j) p(z_j) / q(z_j|x)`` per row of ``x``, with ``z_j = mu + sigma * eps[:, j]``."""
     n_rows, n_features = x.shape
-    k, n_components = eps.shape
+    _, k, n_components = eps.shape
     mean, log_var = module.encode_distribution(x)
-    z = mean[:, None, :] + torch.exp(0.5 * log_var)[:, None, :] * eps[None]
+    z = mean[:, None, :] + torch.exp(0.5 * log_var)[:, None, :] * eps
     decoded = module.decode(z.reshape(-1, n_components)).reshape(n_rows, k, n_features)
     target = x[:, None, :].expand_as(decoded)
     if likelihood == "gaussian":
@@ -476,5 +490,5 @@ def _importance_weighted_bound(module, x, eps, likelihood):
         log_px = -bernoulli_nll(target, decoded)
     log_2pi = math.log(2 * math.pi)
     log_pz = -0.5 * (z**2 + log_2pi).sum(dim=-1)
-    log_qz = -0.5 * (eps[None] ** 2 + log_var[:, None, :] + log_2pi).sum(dim=-1)
+    log_qz = -0.5 * (eps**2 + log_var[:, None, :] + log_2pi).sum(dim=-1)
     return torch.logsumexp(log_px + log_pz - log_qz, dim=1) - math.log(k)
