@@ -73,6 +73,7 @@ sphinx_gallery_conf = {
     "download_all_examples": False,
     "min_reported_time": 1000,
     "show_memory": False,
+    "capture_repr": (),
     "show_signature": False,
     "image_scrapers": ("matplotlib",),
     "matplotlib_animations": False,

@@ -390,6 +390,9 @@ def test_outlier_displays_with_autoencoder_detector():
     feat = FeatureErrorDisplay.from_estimator(det, X, n_rows=2)
     worst = np.argsort(det.score_samples(X), kind="stable")[:2]
     assert [t.get_text() for t in feat.ax_.get_legend().get_texts()] == [f"row {i}" for i in worst]
+    errors = det.feature_errors(X[worst])
+    for i in range(2):
+        np.testing.assert_allclose([b.get_height() for b in feat.bars_[i]], errors[i, feat.features_shown])
 
 
 # ------------------------------------------------------ matplotlib optional

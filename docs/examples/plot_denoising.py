@@ -6,7 +6,7 @@ Denoising: restoring masked digits
 A denoising autoencoder sees corrupted rows in training and learns to
 reconstruct the clean ones. Here half of the pixels of each training batch
 are masked (``noise="masking"``); afterwards the model fills in digits whose
-pixels are missing much better than a plain autoencoder or PCA does.
+pixels are missing better than a plain autoencoder or PCA does.
 """
 
 # %%

@@ -27,7 +27,7 @@ X, y = load_digits(return_X_y=True)
 # Unsupervised: the held-out log-likelihood
 # -----------------------------------------
 # One pipeline step, ``reduce``, searched over two models and their widths.
-ae = AutoencoderTransformer(max_epochs=15, random_state=0)
+ae = AutoencoderTransformer(hidden_layer_sizes=(64,), max_epochs=10, random_state=0)
 param_grid = [
     {"reduce": [PCA()], "reduce__n_components": [4, 8, 16]},
     {"reduce": [ae], "reduce__n_components": [4, 8, 16]},

@@ -30,7 +30,7 @@ X, y = load_digits(return_X_y=True)
 X = X / 16.0
 X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, random_state=0)
 
-params = dict(n_components=4, hidden_layer_sizes=(128,), max_epochs=60, lr=3e-3, random_state=0)
+params = dict(n_components=4, hidden_layer_sizes=(128,), max_epochs=40, lr=3e-3, random_state=0)
 ae = AutoencoderTransformer(loss="bce", **params).fit(X_train)
 vae = VAETransformer(likelihood="bernoulli", **params).fit(X_train)
 print(f"active latent units: {vae.n_active_components_} of {vae.n_components_}")
