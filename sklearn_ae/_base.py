@@ -229,7 +229,8 @@ class BaseAutoencoder(VariantsMixin, BaseEstimator):
         k = min(self.n_components, n_samples, n_features)
         # The covariance route costs n d^2 + d^3 instead of a full SVD's n d min(n, d):
         # 0.1 s instead of 4 s on 5000 MNIST digits. Exact, and deterministic.
-        solver = "covariance_eigh" if n_features <= 2000 else "full"
+        # (one sample has no covariance: that route fails, the SVD does not)
+        solver = "covariance_eigh" if n_features <= 2000 and n_samples > 1 else "full"
         return PCA(n_components=k, svd_solver=solver).fit(Xs)
 
     def _init_from_pca(self, module, X, seed):
