@@ -10,6 +10,7 @@ name is documented and a new one cannot be forgotten. The gallery
 import importlib
 import inspect
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -157,6 +158,34 @@ def _write_api_page():
 _write_api_page()
 
 
+# ------------------------------------------- trailing underscores in docstrings
+# scikit-learn style writes shapes such as ``ndarray of shape (n_features_in_,)``
+# in plain text, where reST reads ``n_features_in_`` as a link to a missing
+# target. Escape such underscores outside literals and code once numpydoc has
+# produced the reST.
+_LITERAL = re.compile(r"(``.*?``|`[^`]*`)")
+_TRAILING_UNDERSCORE = re.compile(r"\b(\w*[A-Za-z0-9])_(?![\w`])")
+
+
+def _escape_trailing_underscores(app, what, name, obj, options, lines):
+    literal_indent = None
+    for i, line in enumerate(lines):
+        stripped = line.lstrip()
+        indent = len(line) - len(stripped)
+        if literal_indent is not None:
+            if stripped and indent <= literal_indent:
+                literal_indent = None
+            else:
+                continue
+        if stripped.startswith((">>>", "...")):
+            continue
+        parts = _LITERAL.split(line)
+        lines[i] = "".join(p if j % 2 else _TRAILING_UNDERSCORE.sub(r"\1\\_", p) for j, p in enumerate(parts))
+        if stripped.endswith("::") or stripped.startswith(".. code-block::"):
+            literal_indent = indent
+
+
 def setup(app):
     # Examples find ../shared/data from the repository root; the build runs them from docs/examples.
     os.environ.setdefault("SKLEARN_AE_DATA", str(HERE.parent.parent / "shared" / "data"))
+    app.connect("autodoc-process-docstring", _escape_trailing_underscores, priority=600)

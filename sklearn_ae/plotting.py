@@ -63,8 +63,8 @@ def _pyplot():
 
 def _new_axes(ax, *, projection=None, figsize=None):
     plt = _pyplot()
-    if ax is None:
-        fig = plt.figure(figsize=figsize)
+    if ax is None:  # a figure of our own: let matplotlib make room for the labels
+        fig = plt.figure(figsize=figsize, layout="constrained")
         ax = fig.add_subplot(projection=projection)
     return ax.figure, ax
 
@@ -355,7 +355,9 @@ class ReconstructionDisplay:
         plt = _pyplot()
         n_rows, n_features = self.originals.shape
         if ax is None:
-            fig, axes = plt.subplots(n_rows, 1, sharex=True, squeeze=False, figsize=(8, 1.8 * n_rows + 0.8))
+            fig, axes = plt.subplots(
+                n_rows, 1, sharex=True, squeeze=False, figsize=(8, 1.8 * n_rows + 0.8), layout="constrained"
+            )
             axes = axes[:, 0]
         else:
             axes = np.atleast_1d(np.asarray(ax, dtype=object)).ravel()
@@ -568,7 +570,8 @@ class LatentSpaceDisplay:
                 handles = [
                     ax.plot([], [], "o", color=cm(norm(i)), ls="", label=str(c))[0] for i, c in enumerate(classes)
                 ]
-                ax.legend(handles=handles, title="y", fontsize="small", loc="best", markerscale=1)
+                where = {"loc": "center left", "bbox_to_anchor": (1.08, 0.5)} if n_dims == 3 else {"loc": "best"}
+                ax.legend(handles=handles, title="y", fontsize="small", **where)
         else:
             self.scatter_ = ax.scatter(*coords, c=self.y.astype(float), cmap=cmap or "viridis", **kwargs)
             if legend:

@@ -1,7 +1,7 @@
 """
-=====================================================
+=======================================================
 Making each decoder layer mean its encoder's (seed 003)
-=====================================================
+=======================================================
 
 Seed 003 asks, on Stack Overflow, how to build an autoencoder where each
 encoder layer and the mirrored decoder layer carry the same values, and
