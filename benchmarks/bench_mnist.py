@@ -91,6 +91,14 @@ def compare(params, k, data, seed):
     return pca, ae
 
 
+def env_prefix():
+    """The thread-count environment of this run, as a shell prefix for the command line."""
+    import os
+
+    names = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+    return "".join(f"{n}={os.environ[n]} " for n in names if n in os.environ)
+
+
 def machine_note():
     return (
         f"Machine: {torch.get_num_threads()} torch threads on a 2-core CPU shared with other jobs "
@@ -124,6 +132,8 @@ SCREEN = [
     ("lr 3e-4", {"lr": 3e-4}),
     ("weight_decay 1e-4", {"weight_decay": 1e-4}),
     ("adamw, weight_decay 0.1", {"optimizer": "adamw", "weight_decay": 0.1}),
+    ("(512, 128) + gaussian noise 0.2", {"hidden_layer_sizes": (512, 128), "noise": "gaussian", "noise_level": 0.2}),
+    ("(512, 128) + gaussian noise 0.5", {"hidden_layer_sizes": (512, 128), "noise": "gaussian", "noise_level": 0.5}),
 ]
 BASE = {
     "hidden_layer_sizes": (256, 64),
@@ -276,7 +286,7 @@ def bench(args):
     lines = [
         "# AutoencoderTransformer vs PCA on MNIST",
         "",
-        f"Command: `.venv/bin/python benchmarks/bench_mnist.py` (n_components {ks}, seeds {seeds}).",
+        f"Command: `{env_prefix()}.venv/bin/python benchmarks/bench_mnist.py` (n_components {ks}, seeds {seeds}).",
         "",
         "Fit on the 5000 digits of `mnist_5k` (pixels / 255), evaluate on the 10 000 MNIST test digits. "
         f"The autoencoder uses the estimator's defaults `{default_params()}` and only `random_state` set; "

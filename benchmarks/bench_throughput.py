@@ -38,19 +38,19 @@ from sklearn_ae.datasets import load_mnist
 from sklearn_ae.nn import DenseAutoencoder
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_mnist import kept_analysis  # noqa: E402
+from bench_mnist import env_prefix, kept_analysis  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE.parent.parent / "shared" / "data"
 
 
-def plain_loop(Xs, n_components, hidden, activation, lr, batch_size, epochs, seed):
+def plain_loop(Xs, n_components, hidden, activation, lr, batch_size, epochs, seed, adam_kwargs=None):
     """The reference: a bare torch training loop over the same network. Returns seconds."""
     t0 = time.perf_counter()
     with torch.random.fork_rng():
         torch.manual_seed(seed)
         module = DenseAutoencoder(Xs.shape[1], n_components, hidden, activation, linear_path=True)
-        opt = torch.optim.Adam(module.parameters(), lr=lr)
+        opt = torch.optim.Adam(module.parameters(), lr=lr, **(adam_kwargs or {}))
         X = torch.from_numpy(Xs)
         n = X.shape[0]
         module.train()
@@ -100,6 +100,8 @@ def main(argv=None):
     parser.add_argument("--batch-sizes", type=int, nargs="+", default=None,
                         help="default: the estimator's default batch_size")
     parser.add_argument("--no-profile", action="store_true")
+    parser.add_argument("--adam-variants", type=int, default=3, metavar="REPEATS",
+                        help="repeats of the plain loop with Adam's foreach / fused implementations (0: skip)")
     args = parser.parse_args(argv)
 
     X, _, _, _ = load_mnist(DATA)
@@ -145,12 +147,21 @@ def main(argv=None):
         n_train = n - round(0.1 * n)
         es_rows.append((n * args.epochs / t_plain, n_train * args.epochs / total, n_train * args.epochs / loop))
 
+    # Adam's implementations, in the plain loop (the estimator's optimizer is skorch's Adam with defaults)
+    variants = {"default (single-tensor)": {}, "foreach=True": {"foreach": True}, "fused=True": {"fused": True}}
+    adam = {name: [] for name in variants}
+    for r in range(args.adam_variants):
+        items = list(variants.items())
+        for name, kwargs in items if r % 2 == 0 else items[::-1]:
+            t = plain_loop(Xs, args.n_components, hidden, activation, lr, batch_sizes[0], args.epochs, r, kwargs)
+            adam[name].append(n * args.epochs / t)
+
     profile = "" if args.no_profile else profile_fit(X, args.n_components, batch_sizes[0], args.epochs)
 
     lines = [
         "# Training throughput: AutoencoderTransformer.fit vs a plain torch loop",
         "",
-        f"Command: `.venv/bin/python benchmarks/bench_throughput.py --epochs {args.epochs} "
+        f"Command: `{env_prefix()}.venv/bin/python benchmarks/bench_throughput.py --epochs {args.epochs} "
         f"--repeats {args.repeats}" + (f" --batch-sizes {' '.join(map(str, batch_sizes))}" if args.batch_sizes else "")
         + "`",
         "",
@@ -193,6 +204,19 @@ def main(argv=None):
     ]
     for p, e, lo in es_rows:
         lines.append(f"| {p:.0f} | {e:.0f} | {lo:.0f} |")
+    if args.adam_variants:
+        base = np.median(adam["default (single-tensor)"])
+        lines += [
+            "",
+            f"Adam's implementations in the plain loop (batch size {batch_sizes[0]}, {args.epochs} epochs, "
+            f"{args.adam_variants} interleaved repeats; torch's CPU default is the single-tensor one):",
+            "",
+            "| Adam | samples/s per repeat | median | vs default |",
+            "|---|---|---:|---:|",
+        ]
+        for name, values in adam.items():
+            lines.append(f"| {name} | {', '.join(f'{v:.0f}' for v in values)} | {np.median(values):.0f} "
+                         f"| {np.median(values) / base:.2f}x |")
     if profile:
         lines += ["", f"## cProfile of one estimator fit ({args.epochs} epochs, cumulative time)", "", "```",
                   profile.strip(), "```"]
