@@ -126,7 +126,7 @@ class AutoencoderTransformer(CodeTransformerMixin, BaseAutoencoder):
         ``sum_j KL(rho || rho_j)``, the divergence between Bernoulli
         distributions of means ``rho`` and ``rho_j``, where ``rho_j`` is the
         batch mean of ``sigmoid(code_j)`` (the sigmoid turns the linear code
-        into an activation in (0, 1)).
+        into an activation in (0, 1)). Used only when ``sparsity > 0``.
 
     contractive : float, default=0.0
         Contractive autoencoder: weight of the squared Frobenius norm of the
@@ -158,7 +158,8 @@ class AutoencoderTransformer(CodeTransformerMixin, BaseAutoencoder):
         activation with the gradient stopped there, so the layers outside
         (and the linear path) are trained by the reconstruction and the
         outer pairs only; every sub-network becomes an autoencoder of the
-        layer below, as in stacked autoencoders, trained jointly.
+        layer below, as in stacked autoencoders, trained jointly. Used only
+        when ``layer_matching > 0``.
 
     image_shape : tuple of int or None, default=None
         ``(H, W)`` or ``(C, H, W)``: use a convolutional autoencoder for rows

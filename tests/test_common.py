@@ -22,6 +22,11 @@ FAST = {"max_epochs": 3, "hidden_layer_sizes": (8,), "batch_size": 16}
 
 ESTIMATORS = [
     sklearn_ae.AutoencoderTransformer(**FAST),
+    # every variant of issue 5 that fits arbitrary X at once (not image_shape, which fixes n_features)
+    sklearn_ae.AutoencoderTransformer(
+        **FAST, noise="masking", sparsity=0.01, contractive=0.01, tied_weights=True, layer_matching=0.1,
+        layer_matching_local=True,
+    ),
     sklearn_ae.VAETransformer(**FAST),
     sklearn_ae.AutoencoderOutlierDetector(**FAST),
 ]
