@@ -9,6 +9,9 @@ from pathlib import Path
 
 import numpy as np
 
+__all__ = ["ODDS_NAMES", "load_mnist", "load_odds"]
+
+#: Names of the ten ODDS outlier-detection sets that :func:`load_odds` reads.
 ODDS_NAMES = (
     "arrhythmia",
     "cardio",

@@ -162,7 +162,7 @@ INSPECT = """
   })));
   return {
     title: document.title,
-    h1: [...document.querySelectorAll("h1")].map(e => e.textContent.replace("\\u00b6", "").trim()),
+    h1: [...document.querySelectorAll("div.body h1")].map(e => e.textContent.replace("\\u00b6", "").trim()),
     text: document.body.innerText,
     images: images.map(img => ({src: img.getAttribute("src"), width: img.naturalWidth, height: img.naturalHeight})),
     outputs: [...document.querySelectorAll(".sphx-glr-script-out")].map(e => e.innerText),
@@ -206,7 +206,7 @@ def test_gallery_examples_ran_and_show_their_figures(rendered):
         name = f"auto_examples/{source.stem}.html"
         assert name in rendered, f"{source.name} has no page: rebuild the docs"
         page = rendered[name]
-        figures = [img for img in page["images"] if "/images/sphx_glr_" in "/" + img["src"]]
+        figures = [img for img in page["images"] if "sphx_glr_" in img["src"] and "thumb" not in img["src"]]
         if any("skipped" in out for out in page["outputs"]):
             continue  # the example's data is absent and it says so
         assert figures, f"{name}: no figure"
