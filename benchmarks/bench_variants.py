@@ -170,8 +170,8 @@ def main():
         "",
         f"Fit on the 5000 digits of `mnist_5k`, evaluated on the first {len(X_test)} of the 10 000 test digits. "
         f"Every autoencoder: `AutoencoderTransformer(n_components={args.n_components}, max_epochs={args.epochs}, "
-        "early_stopping=False, random_state=0, ...)` with the defaults otherwise (hidden layers (256, 64), "
-        f"relu, Adam lr 1e-3, batch 128): a short fixed budget of {args.epochs} epochs, the same for every "
+        "early_stopping=False, random_state=0, ...)` with the defaults otherwise (hidden layers "
+        f"{tuple(AutoencoderTransformer().hidden_layer_sizes)}, relu, Adam lr 1e-3, batch 128): a short fixed budget of {args.epochs} epochs, the same for every "
         "variant, so that the whole table fits in about 20 minutes on the shared machine; the absolute "
         "numbers are those of short training, the comparison is at equal budget. The conv rows use "
         "`image_shape=(28, 28), hidden_layer_sizes=(16, 32, 64)` (28x28 padded to 32x32, grids 16, 8, 4).",
@@ -179,10 +179,11 @@ def main():
         "`mse clean` / `mse masked`: held-out reconstruction MSE in pixel units from the clean digit and "
         "from the digit with 50 % of its pixels set to 0 (target: the clean digit); in brackets, the ratio to "
         "the plain autoencoder. `acc`: standardised logistic regression on the codes. `near 0`: fraction of "
-        "code entries below a tenth of the plain code's RMS. `sig<0.1`: fraction of sigmoid(code) below "
+        "code entries below a tenth of the plain code's RMS (codes of the `scaling=None` rows live in other "
+        "units). `sig<0.1`: fraction of sigmoid(code) below "
         "0.1. `|J|^2`: mean squared Frobenius norm of the encoder's Jacobian on 200 test digits (scaled "
         "space). `mismatch`: mean squared distance between mirrored encoder and decoder hidden activations "
-        "(dense models). `params`: trained weights (tied ones counted once). With the default scaling "
+        "(built-in networks). `params`: trained weights (tied ones counted once). With the default scaling "
         "(`global`: centred), `noise=\"masking\"` sets a pixel to its training mean, not to 0 as in the "
         "masked test digits; the `scaling=None` rows mask to 0 in training too.",
         "",
