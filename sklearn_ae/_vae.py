@@ -61,7 +61,7 @@ class VAETransformer(CodeTransformerMixin, BaseAutoencoder):
     n_components : int, default=2
         Number of latent units.
 
-    hidden_layer_sizes : array-like of int, default=(256, 64)
+    hidden_layer_sizes : array-like of int, default=(512, 128)
         Widths of the encoder's hidden layers, input side first. The decoder
         mirrors them. ``()`` gives a linear VAE (probabilistic PCA).
 
@@ -235,7 +235,7 @@ class VAETransformer(CodeTransformerMixin, BaseAutoencoder):
         self,
         n_components=2,
         *,
-        hidden_layer_sizes=(256, 64),
+        hidden_layer_sizes=(512, 128),
         activation="relu",
         init="auto",
         likelihood="gaussian",
