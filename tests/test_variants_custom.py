@@ -7,6 +7,7 @@ import pytest
 from sklearn.base import clone
 from sklearn.datasets import load_digits
 from sklearn.model_selection import GridSearchCV
+from sklearn.utils.estimator_checks import parametrize_with_checks
 from torch import nn
 
 from sklearn_ae import AutoencoderTransformer
@@ -28,6 +29,15 @@ class Decoder(nn.Module):
     def __init__(self, n_components, out_features):  # no n_features: it is passed as a routed argument
         super().__init__()
         self.net = nn.Linear(n_components, out_features)
+
+    def forward(self, z):
+        return self.net(z)
+
+
+class LinearDecoder(nn.Module):
+    def __init__(self, n_features, n_components):
+        super().__init__()
+        self.net = nn.Linear(n_components, n_features)
 
     def forward(self, z):
         return self.net(z)
@@ -101,3 +111,15 @@ def test_errors(X):
         AutoencoderTransformer(encoder=Encoder, decoder=Decoder, init="pca", **FAST).fit(X)
     with pytest.raises(TypeError, match="torch.nn.Module subclass"):
         AutoencoderTransformer(encoder=int, decoder=Decoder, **FAST).fit(X)
+
+
+# Every scikit-learn check with a custom network on (the checks vary n_features, which the modules adapt to).
+CHECKED = AutoencoderTransformer(
+    encoder=Encoder, decoder=LinearDecoder, encoder_kwargs={"width": 6}, max_epochs=3, batch_size=16,
+    noise="gaussian", contractive=0.01,
+)
+
+
+@parametrize_with_checks([CHECKED], legacy=True)
+def test_sklearn_checks_with_a_custom_network(estimator, check):
+    check(estimator)
