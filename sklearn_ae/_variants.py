@@ -81,16 +81,12 @@ class VariantsMixin:
         if self._routes():
             routed = {key: params.pop(key) for key in list(params) if key.startswith(ROUTED_PREFIXES)}
             if routed:
-                kwargs = {}
                 for prefix in ROUTED_PREFIXES:
-                    name = prefix[:-2] + "_kwargs"
-                    current = params.pop(name) if name in params else getattr(self, name)
-                    kwargs[prefix] = dict(current) if isinstance(current, dict) else {}
-                for key, value in routed.items():
-                    prefix = key[: key.index("__") + 2]
-                    kwargs[prefix][key[len(prefix) :]] = value
-                for prefix, value in kwargs.items():
-                    params[prefix[:-2] + "_kwargs"] = value
+                    entries = {key[len(prefix) :]: value for key, value in routed.items() if key.startswith(prefix)}
+                    if entries:
+                        name = prefix[:-2] + "_kwargs"
+                        current = params.pop(name) if name in params else getattr(self, name)
+                        params[name] = {**(current if isinstance(current, dict) else {}), **entries}
         return super().set_params(**params)
 
     # ------------------------------------------------------- module, criterion
