@@ -6,6 +6,7 @@ from sklearn.base import clone
 from sklearn.datasets import load_digits
 from sklearn.model_selection import GridSearchCV
 from sklearn.utils._param_validation import InvalidParameterError
+from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklearn_ae import AutoencoderTransformer
 
@@ -62,3 +63,16 @@ def test_variant_is_reproducible_and_clonable(X, variant):
 def test_invalid_values_are_rejected(X, params):
     with pytest.raises(InvalidParameterError):
         AutoencoderTransformer(**FAST, **params).fit(X)
+
+
+# The variants that test_common.py's variant-configured estimator leaves out (it has masking, L1 sparsity,
+# contractive, tied and local layer matching): every scikit-learn check with these on too.
+OTHERS = AutoencoderTransformer(
+    max_epochs=3, hidden_layer_sizes=(8,), batch_size=16, noise="gaussian", sparsity=0.1, sparsity_target=0.2,
+    layer_matching=0.1,
+)
+
+
+@parametrize_with_checks([OTHERS], legacy=True)
+def test_sklearn_checks_with_the_other_variants(estimator, check):
+    check(estimator)
