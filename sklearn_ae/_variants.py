@@ -169,6 +169,16 @@ class VariantsMixin:
             }
         return module, {**kwargs, **extra}
 
+    def _variants_active(self):
+        """Whether any variant parameter asks for something other than the plain dense autoencoder."""
+        return bool(
+            self._variant_kind() != "dense"
+            or self._noise_kwargs()
+            or getattr(self, "tied_weights", False)
+            or self._match_layers()
+            or self._variant_criterion_kwargs()
+        )
+
     def _variant_criterion_kwargs(self):
         """Criterion arguments of the active penalties (see :func:`sklearn_ae._losses.penalty_terms`)."""
         kwargs = {}
