@@ -60,6 +60,10 @@ def sklearn_detector(make):
         def outlyingness(self, X):
             return -self.est_.score_samples(X)
 
+        def flagged(self, X):
+            """Fraction of rows that ``predict`` flags, at the detector's default threshold."""
+            return float(np.mean(self.est_.predict(X) == -1))
+
     return Wrapped
 
 
@@ -97,6 +101,7 @@ DETECTORS = {
     "AE (measure=likelihood)": sklearn_detector(
         lambda seed: AutoencoderOutlierDetector(measure="likelihood", random_state=seed)
     ),
+    "AE (batch_size=128)": sklearn_detector(lambda seed: AutoencoderOutlierDetector(batch_size=128, random_state=seed)),
     "AE (n_estimators=3)": sklearn_detector(lambda seed: AutoencoderOutlierDetector(n_estimators=3, random_state=seed)),
     "AE (model=vae)": sklearn_detector(lambda seed: AutoencoderOutlierDetector(model="vae", random_state=seed)),
     "IsolationForest": sklearn_detector(lambda seed: IsolationForest(random_state=seed)),
@@ -142,13 +147,15 @@ def run(data, names, detectors, seeds, max_train):
                 start = time.perf_counter()
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
-                    scores = DETECTORS[det]().fit(X_train, seed).outlyingness(X_test)
+                    fitted = DETECTORS[det]().fit(X_train, seed)
+                    scores = fitted.outlyingness(X_test)
                 seconds = time.perf_counter() - start
+                flagged = fitted.flagged(X_test) if hasattr(fitted, "flagged") else None
                 if not np.isfinite(scores).all():
                     auc = ap = float("nan")
                 else:
                     auc, ap = roc_auc_score(y_test, scores), average_precision_score(y_test, scores)
-                rows.append((name, seed, det, auc, ap, seconds))
+                rows.append((name, seed, det, auc, ap, seconds, flagged, y_test.mean()))
                 print(f"{name:11s} seed {seed} {det:28s} ROC-AUC {auc:.3f} AP {ap:.3f} {seconds:7.2f} s", flush=True)
     return rows
 
@@ -203,6 +210,13 @@ def main(argv=None):
     cmd = "python benchmarks/bench_odds.py " + " ".join(argv if argv is not None else sys.argv[1:])
     title = "## Variants (a separate run)" if args.append else "# ODDS outlier-detection benchmark"
     level = "###" if args.append else "##"
+    auto = [d for d in dets if all(r[6] is not None for r in rows if r[2] == d)]
+    flag_lines = ["| data set | true contamination | " + " | ".join(auto) + " |", "|---" * (len(auto) + 2) + "|"]
+    for n in names:
+        true = np.mean([r[7] for r in rows if r[0] == n])
+        cells = [f"{np.mean([r[6] for r in rows if r[0] == n and r[2] == d]):.3f}" for d in auto]
+        flag_lines.append(f"| {n} | {true:.3f} | " + " | ".join(cells) + " |")
+    flag_table = chr(10).join(flag_lines)
     text = f"""{title}
 
 Reproduce (from the repository root, with the `benchmarks` extra installed):
@@ -236,6 +250,14 @@ Python {platform.python_version()}.
 {level} Fit + score time, seconds (mean over seeds)
 
 {time_table}
+
+{level} Fraction of test rows flagged by `predict` at the default threshold (mean over seeds)
+
+`contamination="auto"` for the scikit-learn-style detectors (IsolationForest's fixed offset
+-0.5, LocalOutlierFactor's -1.5, AutoencoderOutlierDetector's robust z-score of 2 of the
+training scores).
+
+{flag_table}
 """
     if args.append:
         with open(args.out, "a") as f:
