@@ -33,7 +33,8 @@ print("n_components   PCA MSE   AE MSE   AE / PCA")
 models = {}
 for n_components in (2, 8, 16):
     pca = PCA(n_components).fit(X_train)
-    ae = AutoencoderTransformer(n_components, max_epochs=40, random_state=0).fit(X_train)
+    ae = AutoencoderTransformer(n_components, hidden_layer_sizes=(256, 64), max_epochs=25, random_state=0)
+    ae.fit(X_train)
     models[n_components] = pca, ae
     mse_pca = np.mean((pca.inverse_transform(pca.transform(X_test)) - X_test) ** 2)
     mse_ae = np.mean((ae.inverse_transform(ae.transform(X_test)) - X_test) ** 2)

@@ -27,7 +27,7 @@ from sklearn_ae.plotting import ReconstructionDisplay
 data_home = Path(os.environ.get("SKLEARN_AE_DATA", "../shared/data"))
 if (data_home / "mnist" / "mnist_5k.csv.gz").exists():
     X_train, _, X_test, _ = load_mnist(data_home)
-    X_train, X_test, shape = X_train[:2000], X_test[:500], (28, 28)
+    X_train, X_test, shape = X_train[:1500], X_test[:500], (28, 28)
 else:
     X, _ = load_digits(return_X_y=True)
     X = X / 16.0
@@ -37,8 +37,8 @@ else:
 # Two strided convolutions (16 and 32 channels) and 16 codes, against the
 # default dense network (hidden layers of 256 and 64 units) with the same
 # number of codes. Both train for a few epochs only.
-conv = AutoencoderTransformer(16, image_shape=shape, hidden_layer_sizes=(16, 32), max_epochs=8, random_state=0)
-dense = AutoencoderTransformer(16, max_epochs=8, random_state=0)
+conv = AutoencoderTransformer(16, image_shape=shape, hidden_layer_sizes=(16, 32), max_epochs=5, random_state=0)
+dense = AutoencoderTransformer(16, max_epochs=5, random_state=0)
 conv.fit(X_train)
 dense.fit(X_train)
 

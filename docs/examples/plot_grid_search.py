@@ -55,7 +55,8 @@ fig.tight_layout()
 # -------------------------------------------------
 # The same search, scored by a logistic regression trained on the codes.
 clf = Pipeline([("reduce", PCA()), ("clf", LogisticRegression(max_iter=2000))])
-search_clf = GridSearchCV(clf, param_grid, cv=3)
+param_grid_clf = [{**grid, "reduce__n_components": [4, 16]} for grid in param_grid]
+search_clf = GridSearchCV(clf, param_grid_clf, cv=3)
 search_clf.fit(X, y)
 results = pd.DataFrame(search_clf.cv_results_)
 results["model"] = [type(p["reduce"]).__name__ for p in results["params"]]

@@ -24,7 +24,7 @@ X = X / 16.0
 
 # The seed's shape, scaled to the 64-pixel digits: sigmoid layers 48-32-24
 # around 12 codes.
-params = dict(n_components=12, hidden_layer_sizes=(48, 32, 24), activation="sigmoid", max_epochs=40, random_state=0)
+params = dict(n_components=12, hidden_layer_sizes=(48, 32, 24), activation="sigmoid", max_epochs=25, random_state=0)
 plain = AutoencoderTransformer(**params).fit(X)
 matched = AutoencoderTransformer(layer_matching=1.0, **params).fit(X)
 local = AutoencoderTransformer(layer_matching=1.0, layer_matching_local=True, **params).fit(X)

@@ -36,7 +36,7 @@ if have_mnist:
     X_test, y_test = X_test[:2000], y_test[:2000]
     pca = PCA(32).fit(X_train)
     ae = AutoencoderTransformer(
-        32, hidden_layer_sizes=(256, 128), optimizer="rmsprop", max_epochs=15, random_state=0
+        32, hidden_layer_sizes=(256, 128), optimizer="rmsprop", max_epochs=8, random_state=0
     ).fit(X_train)
     for model in (pca, ae):
         rec = model.inverse_transform(model.transform(X_test))
