@@ -15,6 +15,7 @@ It writes ``benchmarks/results_odds.md``.
 
 import argparse
 import platform
+import shlex
 import sys
 import time
 import warnings
@@ -207,7 +208,7 @@ def main(argv=None):
         summary.append(
             f"| {d} | {auc[d]:.3f} | {auc[d] - auc[ref]:+.3f} | {ap[d]:.3f} | {secs[d]:.2f} | {secs[d] / secs[ref]:.2f} |"
         )
-    cmd = "python benchmarks/bench_odds.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    cmd = "python benchmarks/bench_odds.py " + shlex.join(argv if argv is not None else sys.argv[1:])
     title = "## Variants (a separate run)" if args.append else "# ODDS outlier-detection benchmark"
     level = "###" if args.append else "##"
     auto = [d for d in dets if all(r[6] is not None for r in rows if r[2] == d)]
