@@ -206,13 +206,13 @@ def binarized(args, Xm_train, Xm_test, lines, models, start):
 
     # Figures.
     samples = binary.sample(100, random_state=0)
-    image_grid(samples, 10, 10, 28, HERE / "vae_samples.png", "Binarized-MNIST VAE: 100 samples (pixel probabilities)")
     if args.binary_only:
         image_grid(samples, 10, 10, 28, HERE / "vae_samples_binarized.png", "Binarized-MNIST VAE: 100 samples")
         lines += ["", "![samples](vae_samples_binarized.png)", "", f"Total run time {time.perf_counter() - start:.0f} s."]
         (HERE / "results_vae_binarized.md").write_text("\n".join(lines) + "\n")
         print(f"done in {time.perf_counter() - start:.0f} s")
         return
+    image_grid(samples, 10, 10, 28, HERE / "vae_samples.png", "Binarized-MNIST VAE: 100 samples (pixel probabilities)")
     two = models[("MNIST (pixels / 255)", 2)]
     grid = norm.ppf(np.linspace(0.05, 0.95, 12))
     Z = np.array([[a, b] for b in grid[::-1] for a in grid])
