@@ -11,6 +11,7 @@ from sklearn.utils.validation import validate_data
 from ._base import BaseAutoencoder, _seed_from
 from ._likelihood import fit_gaussian
 from ._transformer import AutoencoderTransformer
+from ._variants import VARIANT_PARAMETER_CONSTRAINTS
 
 # Floors of the per-feature residual scale, relative to the mean scale and absolute
 # (in the scaled space, where a standardised feature has unit variance).
@@ -151,6 +152,14 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseAutoencoder):
     verbose : int, default=0
         Verbosity of the training of each autoencoder.
 
+    noise, noise_level, sparsity, sparsity_target, contractive, \
+            tied_weights, layer_matching, layer_matching_local, image_shape, \
+            encoder, decoder, encoder_kwargs, decoder_kwargs
+        The autoencoder variants (denoising, sparse, contractive, tied,
+        layer-matched, convolutional, custom networks), with the defaults
+        and meaning of :class:`AutoencoderTransformer`'s parameters of the
+        same names; passed on to each member. ``model="ae"`` only.
+
     Attributes
     ----------
     offset_ : float
@@ -213,6 +222,7 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseAutoencoder):
         "model": [StrOptions({"ae", "vae"})],
         "n_estimators": [Interval(Integral, 1, None, closed="left")],
         "n_components": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        **VARIANT_PARAMETER_CONSTRAINTS,
     }
 
     def __init__(
@@ -239,6 +249,19 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseAutoencoder):
         device="auto",
         random_state=None,
         verbose=0,
+        noise=None,
+        noise_level=0.2,
+        sparsity=0.0,
+        sparsity_target=None,
+        contractive=0.0,
+        tied_weights=False,
+        layer_matching=0.0,
+        layer_matching_local=False,
+        image_shape=None,
+        encoder=None,
+        decoder=None,
+        encoder_kwargs=None,
+        decoder_kwargs=None,
     ):
         self.contamination = contamination
         self.measure = measure
@@ -261,6 +284,19 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseAutoencoder):
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
+        self.noise = noise
+        self.noise_level = noise_level
+        self.sparsity = sparsity
+        self.sparsity_target = sparsity_target
+        self.contractive = contractive
+        self.tied_weights = tied_weights
+        self.layer_matching = layer_matching
+        self.layer_matching_local = layer_matching_local
+        self.image_shape = image_shape
+        self.encoder = encoder
+        self.decoder = decoder
+        self.encoder_kwargs = encoder_kwargs
+        self.decoder_kwargs = decoder_kwargs
 
     # ------------------------------------------------------------ the members
     def _scaling_kind(self):
@@ -289,7 +325,11 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseAutoencoder):
         if self.model == "vae":
             from ._vae import VAETransformer
 
+            if self._variants_active():
+                raise ValueError("The autoencoder variants (noise, sparsity, contractive, tied_weights, "
+                                 "layer_matching, image_shape, encoder/decoder) need model='ae'.")
             return VAETransformer(**params)
+        params.update({name: getattr(self, name) for name in VARIANT_PARAMETER_CONSTRAINTS})
         return AutoencoderTransformer(**params)
 
     @staticmethod
