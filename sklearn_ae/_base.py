@@ -35,6 +35,10 @@ OPTIMIZERS = {
     "sgd": torch.optim.SGD,
 }
 
+# hidden_layer_sizes="auto", measured: dense widths on MNIST (benchmarks/results_defaults.md),
+# convolution channels on MNIST (benchmarks/results_variants_conv.md).
+AUTO_HIDDEN_LAYER_SIZES = {"dense": (512, 128), "conv": (16, 32, 64)}
+
 # Rows per inference batch; memory, not results, depends on it.
 INFERENCE_BATCH_SIZE = 2048
 
@@ -61,7 +65,7 @@ class BaseAutoencoder(VariantsMixin, BaseEstimator):
 
     _parameter_constraints = {
         "n_components": [Interval(Integral, 1, None, closed="left")],
-        "hidden_layer_sizes": ["array-like"],
+        "hidden_layer_sizes": ["array-like", StrOptions({"auto"})],
         "activation": [StrOptions(set(ACTIVATIONS))],
         "init": [StrOptions({"auto", "pca", "random"})],
         "scaling": [StrOptions({"auto", *SCALINGS}), None],
@@ -87,7 +91,7 @@ class BaseAutoencoder(VariantsMixin, BaseEstimator):
             {
                 "n_features": n_features,
                 "n_components": self.n_components,
-                "hidden_layer_sizes": tuple(self.hidden_layer_sizes),
+                "hidden_layer_sizes": self._hidden_layer_sizes(),
                 "activation": self.activation,
                 "linear_path": self._init_kind() == "pca",
             },
@@ -108,9 +112,15 @@ class BaseAutoencoder(VariantsMixin, BaseEstimator):
         return self.init
 
     # ---------------------------------------------------------------- fitting
+    def _hidden_layer_sizes(self):
+        """``hidden_layer_sizes`` as a tuple; ``"auto"`` depends on the network (see AUTO_HIDDEN_LAYER_SIZES)."""
+        if isinstance(self.hidden_layer_sizes, str):
+            return AUTO_HIDDEN_LAYER_SIZES["conv" if self._variant_kind() == "conv" else "dense"]
+        return tuple(self.hidden_layer_sizes)
+
     def _validate_hidden_layer_sizes(self):
-        sizes = np.asarray(self.hidden_layer_sizes)
-        if sizes.ndim != 1 or not all(isinstance(s, Integral) and s >= 1 for s in self.hidden_layer_sizes):
+        sizes = self._hidden_layer_sizes()
+        if np.asarray(sizes).ndim != 1 or not all(isinstance(s, Integral) and s >= 1 for s in sizes):
             raise ValueError(
                 f"hidden_layer_sizes must be a sequence of positive ints, got {self.hidden_layer_sizes!r}."
             )
@@ -231,7 +241,10 @@ class BaseAutoencoder(VariantsMixin, BaseEstimator):
         # 0.1 s instead of 4 s on 5000 MNIST digits. Exact, and deterministic.
         # (one sample has no covariance: that route fails, the SVD does not)
         solver = "covariance_eigh" if n_features <= 2000 and n_samples > 1 else "full"
-        return PCA(n_components=k, svd_solver=solver).fit(Xs)
+        # Data without variance (identical rows) makes PCA divide 0 by 0 in its
+        # explained-variance ratio, which we do not use; the components are still valid.
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return PCA(n_components=k, svd_solver=solver).fit(Xs)
 
     def _init_from_pca(self, module, X, seed):
         """Set the module's linear paths to the PCA solution of the scaled data."""

@@ -285,7 +285,7 @@ class VAETransformer(CodeTransformerMixin, BaseAutoencoder):
         return VariationalAutoencoder, {
             "n_features": n_features,
             "n_components": self.n_components,
-            "hidden_layer_sizes": tuple(self.hidden_layer_sizes),
+            "hidden_layer_sizes": self._hidden_layer_sizes(),
             "activation": self.activation,
             "linear_path": self._init_kind() == "pca",
             "likelihood": self.likelihood,

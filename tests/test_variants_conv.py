@@ -75,3 +75,13 @@ def test_errors(tmp_path):
         AutoencoderTransformer(image_shape=(3, 4), init="pca", max_epochs=1).fit(X)
     model = AutoencoderTransformer(image_shape=(3, 4), hidden_layer_sizes=(2,), max_epochs=1).fit(X)
     assert model._init_kind() == "random"
+
+
+def test_auto_hidden_layer_sizes_depend_on_the_network():
+    X, _ = load_digits(return_X_y=True)
+    conv = AutoencoderTransformer(4, image_shape=(8, 8), max_epochs=0).fit(X[:50])
+    channels = [m.out_channels for m in conv.net_.module_.modules() if type(m).__name__ == "Conv2d"]
+    assert channels == [16, 32, 64]
+    dense = AutoencoderTransformer(4, max_epochs=0).fit(X[:50])
+    widths = [m.out_features for m in dense.net_.module_.encoder.mlp if hasattr(m, "out_features")]
+    assert widths == [512, 128, 4]
