@@ -104,7 +104,16 @@ def penalty_terms(y_pred, X, module, *, sparsity=0.0, sparsity_target=None, cont
     return total, parts
 
 
-class AutoencoderLoss(nn.Module):
+class PenaltyPartsMixin:
+    """``active_parts``: a criterion's fixed ``parts`` plus its active penalties (see :func:`penalty_parts`)."""
+
+    @classmethod
+    def active_parts(cls, **kwargs):
+        """The parts reported for a criterion built with ``kwargs``."""
+        return cls.parts + penalty_parts(**kwargs)
+
+
+class AutoencoderLoss(PenaltyPartsMixin, nn.Module):
     """Reconstruction of the input, plus the variants' penalties when active.
 
     ``loss`` is the reconstruction plus ``sparsity``, ``contractive`` and
@@ -128,11 +137,6 @@ class AutoencoderLoss(nn.Module):
         self.sparsity_target = sparsity_target
         self.contractive = contractive
         self.layer_matching = layer_matching
-
-    @classmethod
-    def active_parts(cls, **kwargs):
-        """The parts reported for a criterion built with ``kwargs``."""
-        return cls.parts + penalty_parts(**kwargs)
 
     def forward(self, y_pred, X, module=None):
         reconstruction = reconstruction_loss(y_pred[0], X, self.loss)
@@ -167,13 +171,15 @@ def gaussian_kl(mean, log_var):
     return 0.5 * (mean**2 + torch.exp(log_var) - log_var - 1.0).sum(dim=-1)
 
 
-class VAELoss(nn.Module):
+class VAELoss(PenaltyPartsMixin, nn.Module):
     """The negative evidence lower bound (ELBO) of a variational autoencoder.
 
     Per row, in nats: ``-log p(x|z) + beta * KL(q(z|x) || N(0, I))`` with one
     reparameterised sample ``z``, averaged over the batch. The module's output
     is ``(decoded, z, mean, log_var)``; for ``likelihood="gaussian"`` the
-    observation log-variance is ``module.log_noise_variance``.
+    observation log-variance is ``module.log_noise_variance``. With
+    ``sparsity > 0`` the sparse penalty of :func:`penalty_terms` on the
+    posterior mean is added (and reported as the part ``"sparsity"``).
 
     Parameters
     ----------
@@ -182,6 +188,9 @@ class VAELoss(nn.Module):
         with the decoded logits.
     beta : float
         Weight of the KL term.
+    sparsity, sparsity_target :
+        Weight of the sparse penalty on the posterior mean (0: off) and its
+        target, see :func:`penalty_terms`.
 
     Attributes
     ----------
@@ -193,10 +202,12 @@ class VAELoss(nn.Module):
 
     parts = ("reconstruction", "kl")
 
-    def __init__(self, likelihood="gaussian", beta=1.0):
+    def __init__(self, likelihood="gaussian", beta=1.0, sparsity=0.0, sparsity_target=None):
         super().__init__()
         self.likelihood = likelihood
         self.beta = beta
+        self.sparsity = sparsity
+        self.sparsity_target = sparsity_target
         self.warmup = 1.0
 
     def forward(self, y_pred, X, module=None):
@@ -209,4 +220,8 @@ class VAELoss(nn.Module):
             raise ValueError(f"Unknown likelihood {self.likelihood!r}.")
         kl = gaussian_kl(mean, log_var).mean()
         beta = self.beta * self.warmup if self.training else self.beta
-        return {"loss": reconstruction + beta * kl, "reconstruction": reconstruction, "kl": kl}
+        # the posterior mean stands in the code's place (y_pred[1]) for penalty_terms
+        penalty, parts = penalty_terms(
+            (decoded, mean), X, module, sparsity=self.sparsity, sparsity_target=self.sparsity_target
+        )
+        return {"loss": reconstruction + beta * kl + penalty, "reconstruction": reconstruction, "kl": kl, **parts}

@@ -13,11 +13,15 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._base import BaseAutoencoder, CodeTransformerMixin, _seed_from
 from ._losses import VAELoss, bernoulli_nll, gaussian_nll
+from ._variants import VARIANT_PARAMETER_CONSTRAINTS
 from .nn import VariationalAutoencoder
 
 # A latent unit is active when the variance over the data of its posterior
 # mean exceeds this (Burda et al., 2016).
 ACTIVITY_THRESHOLD = 0.01
+
+# The parameters of the autoencoder variants (see _variants.py) that the VAE has.
+VAE_VARIANTS = ("noise", "noise_level", "sparsity", "sparsity_target")
 
 # Numbers per inference batch in score_samples (rows x samples x features).
 SCORE_BUDGET = 2**22
@@ -151,6 +155,39 @@ class VAETransformer(CodeTransformerMixin, BaseAutoencoder):
         0 is silent, 1 prints a table of losses per epoch, 2 adds a progress
         bar.
 
+    noise : {None, "gaussian", "masking"}, default=None
+        Denoising VAE: in training only, the encoder sees a corrupted copy of
+        each batch and the likelihood is that of the clean one. As in
+        :class:`AutoencoderTransformer`: ``"gaussian"`` adds normal noise of
+        standard deviation ``noise_level``; ``"masking"`` sets each entry,
+        with probability ``noise_level``, to 0 in the scaled space (the
+        feature's training mean under ``scaling="global"``). The noise is
+        drawn from torch's random state seeded by ``random_state``;
+        :meth:`transform`, :meth:`posterior` and :meth:`score_samples` never
+        add it.
+
+    noise_level : float, default=0.2
+        Standard deviation of the Gaussian noise (in the scaled space), or
+        the masking probability (< 1).
+
+    sparsity : float, default=0.0
+        Sparse VAE: weight of a penalty on the posterior mean added to the
+        loss (the negative ELBO). With ``sparsity_target=None`` it is the L1
+        norm of each row's posterior mean (averaged over rows). The negative
+        ELBO is summed over the features (nats per row), so useful weights
+        are larger than for :class:`AutoencoderTransformer`, whose loss is a
+        mean per entry (on the 64-pixel digits, ``sparsity=10`` gives about
+        five times as many near-zero posterior means).
+
+    sparsity_target : float in (0, 1) or None, default=None
+        With a float ``rho``, the penalty is instead ``sum_j KL(rho ||
+        rho_j)`` with ``rho_j`` the batch mean of ``sigmoid(mean_j)`` (see
+        :class:`AutoencoderTransformer`). Used only when ``sparsity > 0``.
+        The other variants of :class:`AutoencoderTransformer`
+        (``contractive``, ``tied_weights``, ``layer_matching``,
+        ``image_shape``, custom ``encoder``/``decoder``) are not available
+        for the VAE.
+
     Attributes
     ----------
     n_components_ : int
@@ -166,7 +203,8 @@ class VAETransformer(CodeTransformerMixin, BaseAutoencoder):
         The fitted skorch net. Its history holds, per epoch, ``train_loss``
         (the negative ELBO, in nats per row of the scaled data, with the
         warmed-up beta) and its parts ``train_reconstruction`` and
-        ``train_kl`` (and the ``valid_`` ones with early stopping).
+        ``train_kl`` (with ``sparsity > 0`` also ``train_sparsity``, the
+        unweighted penalty) and the ``valid_`` ones with early stopping.
 
     n_iter_ : int
         Number of epochs run.
@@ -229,6 +267,7 @@ class VAETransformer(CodeTransformerMixin, BaseAutoencoder):
         "beta": [Interval(Real, 0, None, closed="left")],
         "kl_warmup_epochs": [Interval(Integral, 0, None, closed="left")],
         "n_importance_samples": [Interval(Integral, 1, None, closed="left")],
+        **{name: VARIANT_PARAMETER_CONSTRAINTS[name] for name in VAE_VARIANTS},
     }
 
     def __init__(
@@ -256,6 +295,10 @@ class VAETransformer(CodeTransformerMixin, BaseAutoencoder):
         device="auto",
         random_state=None,
         verbose=0,
+        noise=None,
+        noise_level=0.2,
+        sparsity=0.0,
+        sparsity_target=None,
     ):
         self.n_components = n_components
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -279,6 +322,10 @@ class VAETransformer(CodeTransformerMixin, BaseAutoencoder):
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
+        self.noise = noise
+        self.noise_level = noise_level
+        self.sparsity = sparsity
+        self.sparsity_target = sparsity_target
 
     # ------------------------------------------------------------- the hooks
     def _module_params(self, n_features):
@@ -290,10 +337,12 @@ class VAETransformer(CodeTransformerMixin, BaseAutoencoder):
             "linear_path": self._init_kind() == "pca",
             "likelihood": self.likelihood,
             "noise_variance": self.noise_variance,
+            **self._noise_kwargs(),
         }
 
     def _criterion_params(self):
-        return VAELoss, {"likelihood": self.likelihood, "beta": self.beta}
+        # only the sparse penalty applies: the VAE has no contractive or layer_matching attribute
+        return VAELoss, {"likelihood": self.likelihood, "beta": self.beta, **self._variant_criterion_kwargs()}
 
     def _callbacks(self, parts, validation):
         callbacks = super()._callbacks(parts, validation)

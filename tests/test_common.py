@@ -28,6 +28,7 @@ ESTIMATORS = [
         layer_matching_local=True,
     ),
     sklearn_ae.VAETransformer(**FAST),
+    sklearn_ae.VAETransformer(**FAST, noise="masking", sparsity=0.01),  # the variants the VAE has
     sklearn_ae.AutoencoderOutlierDetector(**FAST),
 ]
 TRANSFORMERS = [e for e in ESTIMATORS if hasattr(e, "transform")]

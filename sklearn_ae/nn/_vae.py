@@ -4,7 +4,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ._dense import LinearResidual
+from ._dense import Corruption, LinearResidual
 
 
 class VariationalAutoencoder(nn.Module):
@@ -16,8 +16,9 @@ class VariationalAutoencoder(nn.Module):
     ``exp(log_noise_variance)``) or to the logits of independent Bernoullis
     (``likelihood="bernoulli"``).
 
-    ``forward(x)`` draws one reparameterised ``z = mean + std * eps`` from
-    torch's current random state and returns ``(decoded, z, mean, log_var)``.
+    ``forward(x)`` corrupts ``x`` in training mode (with ``noise``), draws
+    one reparameterised ``z = mean + std * eps`` from torch's current random
+    state and returns ``(decoded, z, mean, log_var)``.
     ``encode`` gives the posterior mean, ``encode_distribution`` the mean and
     log-variance, ``decode`` the decoder's raw output (mean or logits).
 
@@ -40,6 +41,10 @@ class VariationalAutoencoder(nn.Module):
     noise_variance : {"global", "feature"}
         For the Gaussian: one learned variance for all features, or one per
         feature.
+    noise : {None, "gaussian", "masking"}
+        Input corruption in training mode (see :class:`Corruption`).
+    noise_level : float
+        Its level.
     """
 
     def __init__(
@@ -51,10 +56,13 @@ class VariationalAutoencoder(nn.Module):
         linear_path=True,
         likelihood="gaussian",
         noise_variance="global",
+        noise=None,
+        noise_level=0.0,
     ):
         super().__init__()
         hidden = tuple(hidden_layer_sizes)
         self.n_components = n_components
+        self.corruption = Corruption(noise, noise_level)
         self.encoder = LinearResidual(n_features, 2 * n_components, hidden, activation, linear_path)
         self.decoder = LinearResidual(n_components, n_features, hidden[::-1], activation, linear_path)
         if likelihood == "gaussian":
@@ -77,7 +85,7 @@ class VariationalAutoencoder(nn.Module):
         return self.decoder(z)
 
     def forward(self, x):
-        mean, log_var = self.encode_distribution(x)
+        mean, log_var = self.encode_distribution(self.corruption(x))
         z = mean + torch.exp(0.5 * log_var) * torch.randn_like(mean)
         return self.decode(z), z, mean, log_var
 

@@ -1,0 +1,107 @@
+"""The denoising and sparse variants on VAETransformer (noise, noise_level, sparsity, sparsity_target)."""
+
+import numpy as np
+import pytest
+import torch
+from sklearn.datasets import load_digits
+from sklearn.model_selection import GridSearchCV
+
+from sklearn_ae import VAETransformer
+
+BASE = dict(n_components=8, hidden_layer_sizes=(32,), max_epochs=20, early_stopping=False, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def digits():
+    X, _ = load_digits(return_X_y=True)
+    return X[:1000].astype(np.float64), X[1000:1400].astype(np.float64)
+
+
+@pytest.fixture(scope="module")
+def plain(digits):
+    return VAETransformer(**BASE).fit(digits[0])
+
+
+def _error(model, X_in, X_clean):
+    return float(((model.inverse_transform(model.transform(X_in)) - X_clean) ** 2).mean())
+
+
+def test_masking_brings_masked_inputs_closer_to_clean(digits, plain):
+    X_train, X_test = digits
+    denoising = VAETransformer(**BASE, noise="masking", noise_level=0.5).fit(X_train)
+    rng = np.random.default_rng(0)
+    # the training corruption: an entry set to 0 in the scaled space, i.e. to its training mean
+    masked = np.where(rng.random(X_test.shape) < 0.5, plain.offset_, X_test)
+    assert _error(denoising, masked, X_test) < 0.95 * _error(plain, masked, X_test)
+
+
+def test_noise_only_in_training_and_reproducible(digits, plain):
+    X_train, X_test = digits
+    params = dict(BASE, max_epochs=2, noise="gaussian", noise_level=0.5)
+    state = torch.random.get_rng_state()
+    a = VAETransformer(**params).fit(X_train)
+    b = VAETransformer(**params).fit(X_train)
+    assert torch.equal(torch.random.get_rng_state(), state)  # the user's global RNG is untouched
+    np.testing.assert_array_equal(a.transform(X_test), b.transform(X_test))
+    np.testing.assert_array_equal(a.transform(X_test), a.transform(X_test))  # no noise at transform time
+    np.testing.assert_array_equal(a.score_samples(X_test[:20]), a.score_samples(X_test[:20]))
+    clean = VAETransformer(**dict(params, noise=None)).fit(X_train)
+    assert not np.allclose(a.loss_curve_, clean.loss_curve_)  # the noise did change training
+    with pytest.raises(ValueError, match="noise_level < 1"):
+        VAETransformer(**dict(BASE, max_epochs=1), noise="masking", noise_level=1.0).fit(X_train)
+
+
+def test_l1_posterior_means_have_more_near_zero_entries(digits, plain):
+    X_train, X_test = digits
+    # the negative ELBO is summed over the 64 features (nats per row), hence a larger weight than
+    # AutoencoderTransformer's (mean squared error per entry)
+    sparse = VAETransformer(**BASE, sparsity=10.0).fit(X_train)
+    Z_plain, Z_sparse = plain.transform(X_test), sparse.transform(X_test)
+    threshold = 0.1 * np.sqrt((Z_plain**2).mean())
+    assert (np.abs(Z_sparse) < threshold).mean() > 2 * (np.abs(Z_plain) < threshold).mean()
+
+
+def test_history_and_criterion_report_the_penalty_on_the_posterior_mean(digits, plain):
+    X_train, _ = digits
+    model = VAETransformer(**dict(BASE, max_epochs=2), sparsity=0.3).fit(X_train)
+    for key in ("train_loss", "train_reconstruction", "train_kl", "train_sparsity"):
+        assert np.all(np.isfinite(model.net_.history[:, key]))
+    assert "train_sparsity" not in plain.net_.history[-1]
+    x = torch.as_tensor((X_train[:50] - model.offset_) / model.scale_, dtype=torch.float32)
+    module, criterion = model.net_.module_.eval(), model.net_.criterion_.eval()
+    with torch.no_grad():
+        y_pred = module(x)
+        out = criterion(y_pred, x, module)
+        mean = module.encode(x)
+    # the L1 norm of the posterior mean, not of the sampled z
+    assert out["sparsity"].item() == pytest.approx(mean.abs().sum(1).mean().item(), rel=1e-5)
+    assert out["sparsity"].item() != pytest.approx(y_pred[1].abs().sum(1).mean().item(), rel=1e-3)
+    total = out["reconstruction"] + model.beta * out["kl"] + 0.3 * out["sparsity"]
+    assert out["loss"].item() == pytest.approx(total.item(), rel=1e-5)
+    # with sparsity_target: the KL sparsity of sigmoid(posterior mean)
+    model.net_.criterion_.sparsity_target = 0.1
+    with torch.no_grad():
+        kl_out = criterion(y_pred, x, module)
+    rho = torch.sigmoid(mean).mean(0)
+    expected = (0.1 * torch.log(0.1 / rho) + 0.9 * torch.log(0.9 / (1 - rho))).sum()
+    assert kl_out["sparsity"].item() == pytest.approx(expected.item(), rel=1e-4)
+
+
+def test_grid_search_over_noise_and_sparsity(digits):
+    X = digits[0][:300]
+    grid = [
+        {"noise": [None, "gaussian", "masking"], "noise_level": [0.3]},
+        {"sparsity": [1.0], "sparsity_target": [None, 0.1]},
+    ]
+    small = VAETransformer(**dict(BASE, max_epochs=2, n_components=4, hidden_layer_sizes=(8,)))
+    search = GridSearchCV(small, grid, cv=2)
+    search.fit(X)
+    assert len(search.cv_results_["params"]) == 5
+    assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
+    assert search.best_estimator_.net_.module_.corruption.kind == search.best_params_.get("noise")
+
+
+def test_only_denoising_and_sparse_variants():
+    params = VAETransformer().get_params()
+    assert {"noise", "noise_level", "sparsity", "sparsity_target"} <= set(params)
+    assert not {"contractive", "tied_weights", "layer_matching", "image_shape", "encoder"} & set(params)
