@@ -3,18 +3,11 @@
 import numpy as np
 import pytest
 import torch
-from sklearn.datasets import load_digits
 
 from sklearn_ae import AutoencoderTransformer
 from sklearn_ae.nn import Corruption
 
 BASE = dict(n_components=8, hidden_layer_sizes=(32,), max_epochs=15, early_stopping=False, random_state=0)
-
-
-@pytest.fixture(scope="module")
-def digits():
-    X, _ = load_digits(return_X_y=True)
-    return X[:1000].astype(np.float64), X[1000:1400].astype(np.float64)
 
 
 @pytest.fixture(scope="module")
