@@ -95,7 +95,7 @@ def mismatch(model, X):
     module = model.net_.module_.eval()
     if not isinstance(module, MirroredAutoencoder) or not model.hidden_layer_sizes:
         return float("nan")
-    x = torch.as_tensor((X - model.offset_) / model.scale_, dtype=torch.float32)
+    x = torch.as_tensor((X - model.scaling_offset_) / model.scaling_scale_, dtype=torch.float32)
     with torch.no_grad():
         z, enc = module.encoder.forward_hidden(x)
         _, dec = module.decoder.forward_hidden(z)
@@ -104,7 +104,7 @@ def mismatch(model, X):
 
 def jacobian_norm(model, X):
     module = copy.deepcopy(model.net_.module_).eval()
-    x = torch.as_tensor((X - model.offset_) / model.scale_, dtype=torch.float32)
+    x = torch.as_tensor((X - model.scaling_offset_) / model.scaling_scale_, dtype=torch.float32)
     J = autograd_jacobian(module.encode, x)
     return float(J.detach().pow(2).sum(dim=(1, 2)).mean())
 

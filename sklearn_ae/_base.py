@@ -205,10 +205,10 @@ class BaseAutoencoder(VariantsMixin, BaseEstimator):
         self._validate_fit_data(X)
         n_samples, n_features = X.shape
         self.n_components_ = self.n_components
-        self.offset_, self.scale_ = fit_scaling(X, self._scaling_kind())
+        self.scaling_offset_, self.scaling_scale_ = fit_scaling(X, self._scaling_kind())
         seed = _seed_from(self.random_state)
         device = _resolve_device(self.device)
-        dataset = ScaledDataset(X, self.offset_, self.scale_)
+        dataset = ScaledDataset(X, self.scaling_offset_, self.scaling_scale_)
         net = self._make_net(n_features, n_samples, seed, device)
 
         cuda_devices = [torch.device(device).index or 0] if device.startswith("cuda") else []
@@ -235,7 +235,7 @@ class BaseAutoencoder(VariantsMixin, BaseEstimator):
     def _scaled_pca(self, X):
         """PCA with ``min(n_components, n_samples, n_features)`` components, fitted to the scaled ``X``."""
         n_samples, n_features = X.shape
-        Xs = np.concatenate([scale_rows(b, self.offset_, self.scale_, np.float64) for b in iter_row_batches(X, 4096)])
+        Xs = np.concatenate([scale_rows(b, self.scaling_offset_, self.scaling_scale_, np.float64) for b in iter_row_batches(X, 4096)])
         k = min(self.n_components, n_samples, n_features)
         # The covariance route costs n d^2 + d^3 instead of a full SVD's n d min(n, d):
         # 0.1 s instead of 4 s on 5000 MNIST digits. Exact, and deterministic.
@@ -287,7 +287,7 @@ class BaseAutoencoder(VariantsMixin, BaseEstimator):
         outputs = []
         with torch.no_grad():
             for batch in iter_row_batches(X, batch_size):
-                batch = scale_rows(batch, self.offset_, self.scale_, dtype) if scaled_input else batch.astype(dtype)
+                batch = scale_rows(batch, self.scaling_offset_, self.scaling_scale_, dtype) if scaled_input else batch.astype(dtype)
                 out = fn(module, torch.as_tensor(batch, device=device))
                 outputs.append(out.cpu().numpy())
         result = np.concatenate(outputs) if outputs else np.empty((0,), dtype=dtype)
@@ -303,7 +303,7 @@ class BaseAutoencoder(VariantsMixin, BaseEstimator):
         return validate_data(self, X, accept_sparse="csr", dtype=[np.float64, np.float32], reset=False)
 
     def _unscale(self, Xs):
-        return Xs * self.scale_.astype(Xs.dtype) + self.offset_.astype(Xs.dtype)
+        return Xs * self.scaling_scale_.astype(Xs.dtype) + self.scaling_offset_.astype(Xs.dtype)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

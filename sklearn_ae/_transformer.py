@@ -212,8 +212,8 @@ class AutoencoderTransformer(CodeTransformerMixin, BaseAutoencoder):
     validation_loss_curve_ : ndarray of shape (n_iter_,) or None
         Validation loss per epoch; None without early stopping.
 
-    offset_, scale_ : ndarray of shape (n_features_in_,)
-        The scaling: the network sees ``(X - offset_) / scale_``.
+    scaling_offset_, scaling_scale_ : ndarray of shape (n_features_in_,)
+        The scaling: the network sees ``(X - scaling_offset_) / scaling_scale_``.
 
     code_mean_ : ndarray of shape (n_components_,)
         Mean of the training codes.
@@ -357,7 +357,7 @@ class AutoencoderTransformer(CodeTransformerMixin, BaseAutoencoder):
 
         The model is the nonlinear analogue of probabilistic PCA, in nats,
         in the same units as :meth:`sklearn.decomposition.PCA.score_samples`.
-        In the scaled space (``x`` below is ``(X - offset_) / scale_``), with
+        In the scaled space (``x`` below is ``(X - scaling_offset_) / scaling_scale_``), with
         ``z = encoder(x)``, ``J`` the decoder's Jacobian at ``z``, ``d`` the
         number of features and ``k`` of codes::
 
@@ -366,7 +366,7 @@ class AutoencoderTransformer(CodeTransformerMixin, BaseAutoencoder):
                        - ||x - decoder(z)||^2 / (2 noise_variance_)
                        - (d - k)/2 log(2 pi noise_variance_)
 
-        and ``sum(log(scale_))`` is subtracted to return to the original
+        and ``sum(log(scaling_scale_))`` is subtracted to return to the original
         units. With a linear network at the PCA solution this equals PCA's
         score exactly; a better reconstruction shrinks ``noise_variance_`` and
         raises the likelihood. For ``k >= d`` there is no off-manifold
@@ -400,7 +400,7 @@ class AutoencoderTransformer(CodeTransformerMixin, BaseAutoencoder):
             off_manifold = n_features
             log_p = 0.0
         log_p = log_p - 0.5 * ss / sigma2 - 0.5 * off_manifold * np.log(2 * np.pi * sigma2)
-        return log_p - np.log(self.scale_).sum()
+        return log_p - np.log(self.scaling_scale_).sum()
 
 
 def _codes_and_residual(module, x, decode):

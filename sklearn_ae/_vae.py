@@ -215,8 +215,8 @@ class VAETransformer(CodeTransformerMixin, BaseAutoencoder):
     validation_loss_curve_ : ndarray of shape (n_iter_,) or None
         Validation loss per epoch; None without early stopping.
 
-    offset_, scale_ : ndarray of shape (n_features_in_,)
-        The scaling: the network sees ``(X - offset_) / scale_``.
+    scaling_offset_, scaling_scale_ : ndarray of shape (n_features_in_,)
+        The scaling: the network sees ``(X - scaling_offset_) / scaling_scale_``.
 
     noise_variance_ : ndarray of shape (n_features_in_,) or None
         Variance of the Gaussian ``p(x|z)`` per feature, in the original
@@ -387,7 +387,7 @@ class VAETransformer(CodeTransformerMixin, BaseAutoencoder):
             self.noise_variance_ = None
         else:
             variance = torch.exp(module.log_noise_variance.detach()).cpu().double().numpy()
-            self.noise_variance_ = np.broadcast_to(variance, self.scale_.shape) * self.scale_**2
+            self.noise_variance_ = np.broadcast_to(variance, self.scaling_scale_.shape) * self.scaling_scale_**2
         means = self._run(lambda m, x: m.encode(x), X, np.float64)
         self.latent_activity_ = means.var(axis=0)
         self.n_active_components_ = int((self.latent_activity_ > ACTIVITY_THRESHOLD).sum())
@@ -459,7 +459,7 @@ class VAETransformer(CodeTransformerMixin, BaseAutoencoder):
             if self.likelihood == "bernoulli":
                 Xs = (rng.random(Xs.shape) < Xs).astype(np.float64)
             else:
-                Xs = Xs + rng.standard_normal(Xs.shape) * np.sqrt(self.noise_variance_ / self.scale_**2)
+                Xs = Xs + rng.standard_normal(Xs.shape) * np.sqrt(self.noise_variance_ / self.scaling_scale_**2)
         return self._unscale(Xs)
 
     def score_samples(self, X):
@@ -482,7 +482,7 @@ class VAETransformer(CodeTransformerMixin, BaseAutoencoder):
         the row's draws for any larger ``k``.
 
         For the Gaussian likelihood the score is a log-density in the
-        original feature units: ``sum(log(scale_))`` (the scaling's
+        original feature units: ``sum(log(scaling_scale_))`` (the scaling's
         Jacobian) is subtracted, so it compares directly with
         :meth:`sklearn.decomposition.PCA.score_samples`. For the Bernoulli
         likelihood it is a log-probability of the (binary) pixels.
@@ -507,7 +507,7 @@ class VAETransformer(CodeTransformerMixin, BaseAutoencoder):
             batch_size=batch_size,
         )
         if self.likelihood == "gaussian":
-            log_p = log_p - np.log(self.scale_).sum()
+            log_p = log_p - np.log(self.scaling_scale_).sum()
         return log_p
 
     def _score_noise(self, x, k):

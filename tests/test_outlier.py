@@ -79,7 +79,7 @@ def _by_hand(det, X):
         Z_train = member.transform(det._X_train)
         Z = member.transform(X)
         recon = member.inverse_transform(Z)
-        errors.append(np.abs(X - recon) / member.scale_ / s)
+        errors.append(np.abs(X - recon) / member.scaling_scale_ / s)
         cov = np.cov(Z_train, rowvar=False)
         vals, vecs = np.linalg.eigh(cov)
         distances.append(np.abs((Z - Z_train.mean(0)) @ vecs / np.sqrt(vals)).mean(1))

@@ -28,7 +28,7 @@ def test_untrained_pca_init_is_pca(digits_split, n_components):
     ae = AutoencoderTransformer(n_components, max_epochs=0, random_state=0, **LINEAR).fit(X_train)
     pca = PCA(n_components).fit(X_train)
     # Codes are PCA's divided by the one global scale of scaling="global".
-    np.testing.assert_allclose(ae.transform(X_test) * ae.scale_[0], pca.transform(X_test), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(ae.transform(X_test) * ae.scaling_scale_[0], pca.transform(X_test), rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(
         ae.inverse_transform(ae.transform(X_test)), pca.inverse_transform(pca.transform(X_test)), atol=1e-6
     )
@@ -68,11 +68,11 @@ def test_score_samples_by_hand(digits_split):
     X_train, X_test, _, _ = digits_split
     ae = AutoencoderTransformer(3, hidden_layer_sizes=(16,), max_epochs=3, random_state=0).fit(X_train)
     x = X_test[:4]
-    xs = (x - ae.offset_) / ae.scale_
+    xs = (x - ae.scaling_offset_) / ae.scaling_scale_
     z = ae.transform(x)
 
     def decode(codes):
-        return (ae.inverse_transform(codes) - ae.offset_) / ae.scale_
+        return (ae.inverse_transform(codes) - ae.scaling_offset_) / ae.scaling_scale_
 
     expected = []
     for zi, xi in zip(z, xs):
@@ -85,5 +85,5 @@ def test_score_samples_by_hand(digits_split):
         s2 = ae.noise_variance_
         d = x.shape[1]
         ll = log_pz - 0.5 * np.linalg.slogdet(J.T @ J)[1] - 0.5 * ss / s2 - 0.5 * (d - 3) * np.log(2 * np.pi * s2)
-        expected.append(ll - np.log(ae.scale_).sum())
+        expected.append(ll - np.log(ae.scaling_scale_).sum())
     np.testing.assert_allclose(ae.score_samples(x), expected, rtol=1e-5)

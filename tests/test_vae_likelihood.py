@@ -131,7 +131,7 @@ def test_score_is_in_original_units(linear_gaussian):
         # Trained, the two networks differ by rounding and the Monte Carlo
         # draws differ per row (they hash the rows): compare the means.
         np.testing.assert_allclose(b.score(c * X_test), a.score(X_test) - shift, atol=0.05)
-    np.testing.assert_allclose(b.scale_, c * a.scale_)
+    np.testing.assert_allclose(b.scaling_scale_, c * a.scaling_scale_)
     a = VAETransformer(N_LATENT, max_epochs=0).fit(X_train)
     b = VAETransformer(N_LATENT, max_epochs=0).fit(c * X_train)
     np.testing.assert_allclose(b.score_samples(c * X_test), a.score_samples(X_test) - shift, atol=1e-4)

@@ -24,7 +24,7 @@ def test_masking_brings_masked_inputs_closer_to_clean(digits, plain):
     denoising = VAETransformer(**BASE, noise="masking", noise_level=0.5).fit(X_train)
     rng = np.random.default_rng(0)
     # the training corruption: an entry set to 0 in the scaled space, i.e. to its training mean
-    masked = np.where(rng.random(X_test.shape) < 0.5, plain.offset_, X_test)
+    masked = np.where(rng.random(X_test.shape) < 0.5, plain.scaling_offset_, X_test)
     assert _error(denoising, masked, X_test) < 0.95 * _error(plain, masked, X_test)
 
 
@@ -60,7 +60,7 @@ def test_history_and_criterion_report_the_penalty_on_the_posterior_mean(digits, 
     for key in ("train_loss", "train_reconstruction", "train_kl", "train_sparsity"):
         assert np.all(np.isfinite(model.net_.history[:, key]))
     assert "train_sparsity" not in plain.net_.history[-1]
-    x = torch.as_tensor((X_train[:50] - model.offset_) / model.scale_, dtype=torch.float32)
+    x = torch.as_tensor((X_train[:50] - model.scaling_offset_) / model.scaling_scale_, dtype=torch.float32)
     module, criterion = model.net_.module_.eval(), model.net_.criterion_.eval()
     with torch.no_grad():
         y_pred = module(x)

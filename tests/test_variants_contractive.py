@@ -24,7 +24,7 @@ def digits():
 def _jacobian_norm(model, X):
     """Mean squared Frobenius norm of d transform / d x (scaled space), by torch.autograd.functional.jacobian."""
     module = copy.deepcopy(model.net_.module_).double().eval()
-    x = torch.as_tensor((X - model.offset_) / model.scale_)
+    x = torch.as_tensor((X - model.scaling_offset_) / model.scaling_scale_)
     norms = [torch.autograd.functional.jacobian(module.encode, row[None]).pow(2).sum().item() for row in x]
     return float(np.mean(norms))
 

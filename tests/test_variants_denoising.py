@@ -24,7 +24,7 @@ def test_masking_brings_masked_inputs_closer_to_clean(digits, plain):
     denoising = AutoencoderTransformer(**BASE, noise="masking", noise_level=0.5).fit(X_train)
     rng = np.random.default_rng(0)
     # the same corruption as in training: an entry set to 0 in the scaled space, its training mean
-    masked = np.where(rng.random(X_test.shape) < 0.5, plain.offset_, X_test)
+    masked = np.where(rng.random(X_test.shape) < 0.5, plain.scaling_offset_, X_test)
     assert _error(denoising, masked, X_test) < 0.95 * _error(plain, masked, X_test)
 
 
@@ -32,7 +32,7 @@ def test_gaussian_brings_noisy_inputs_closer_to_clean(digits, plain):
     X_train, X_test = digits
     denoising = AutoencoderTransformer(**BASE, noise="gaussian", noise_level=1.0).fit(X_train)
     rng = np.random.default_rng(1)
-    noisy = X_test + rng.normal(size=X_test.shape) * plain.scale_
+    noisy = X_test + rng.normal(size=X_test.shape) * plain.scaling_scale_
     assert _error(denoising, noisy, X_test) < _error(plain, noisy, X_test)
 
 

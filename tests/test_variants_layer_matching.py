@@ -16,7 +16,7 @@ BASE = dict(n_components=8, hidden_layer_sizes=(32, 16), activation="tanh", max_
 def _mismatch(model, X):
     """Mean squared distance per hidden layer between encoder and mirrored decoder activations (no grad)."""
     module = model.net_.module_.eval()
-    x = torch.as_tensor((X - model.offset_) / model.scale_, dtype=torch.float32)
+    x = torch.as_tensor((X - model.scaling_offset_) / model.scaling_scale_, dtype=torch.float32)
     with torch.no_grad():
         z, enc = module.encoder.forward_hidden(x)
         _, dec = module.decoder.forward_hidden(z)

@@ -52,7 +52,7 @@ def test_penalties_by_hand():
 def test_criterion_adds_weighted_penalty(digits):
     X_train, _ = digits
     model = AutoencoderTransformer(**dict(BASE, max_epochs=1), sparsity=0.3).fit(X_train)
-    x = torch.as_tensor((X_train[:50] - model.offset_) / model.scale_, dtype=torch.float32)
+    x = torch.as_tensor((X_train[:50] - model.scaling_offset_) / model.scaling_scale_, dtype=torch.float32)
     module, criterion = model.net_.module_.eval(), model.net_.criterion_
     with torch.no_grad():
         out = criterion(module(x), x, module)
