@@ -2,15 +2,16 @@
 building, fitting and running the skorch net ``net_``.
 
 The public estimators differ in what they do with a trained network, not in
-how they train it. A subclass supplies three hooks:
+how they train it. A subclass supplies two hooks:
 
-- ``_module_params(n_features)``: the torch module class and its arguments;
-- ``_criterion_params()``: the criterion class and its arguments;
+- ``_network_spec(n_features)``: the :class:`~sklearn_ae._spec.NetworkSpec`
+  that its parameters ask for (built by :mod:`sklearn_ae._spec`);
 - ``_after_fit(X)``: statistics computed from the fitted network.
 """
 
 import copy
 import warnings
+from abc import ABCMeta, abstractmethod
 from numbers import Integral, Real
 
 import numpy as np
@@ -23,10 +24,9 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch.callbacks import EarlyStopping, PassthroughScoring, ProgressBar
 from skorch.dataset import ValidSplit
 
-from ._data import SCALINGS, ScaledDataset, collate_batch, fit_scaling, iter_row_batches, scale_rows
+from ._data import SCALINGS, ScaledDataset, collate_batch, fit_input_scaling, iter_row_batches, scale_rows
 from ._net import AutoencoderNet, DivergenceCheck, silent
-from ._variants import VariantsMixin
-from .nn import ACTIVATIONS, DenseAutoencoder
+from .nn import ACTIVATIONS
 
 OPTIMIZERS = {
     "adam": torch.optim.Adam,
@@ -34,10 +34,6 @@ OPTIMIZERS = {
     "rmsprop": torch.optim.RMSprop,
     "sgd": torch.optim.SGD,
 }
-
-# hidden_layer_sizes="auto", measured: dense widths on MNIST (benchmarks/results_defaults.md),
-# convolution channels on MNIST (benchmarks/results_variants_conv.md).
-AUTO_HIDDEN_LAYER_SIZES = {"dense": (512, 128), "conv": (16, 32, 64)}
 
 # Rows per inference batch; memory, not results, depends on it.
 INFERENCE_BATCH_SIZE = 2048
@@ -60,8 +56,42 @@ def _resolve_device(device):
     return device
 
 
-class BaseAutoencoder(VariantsMixin, BaseEstimator):
-    """Shared core of the autoencoder estimators. Not public; see the subclasses."""
+def _check_unit_interval(X, scaling, what):
+    """Raise unless the data that ``what`` (e.g. ``"loss='bce'"``) models can lie in [0, 1]."""
+    if scaling not in (None, "minmax"):
+        raise ValueError(f"{what} needs data in [0, 1]; use scaling=None or 'minmax', not {scaling!r}.")
+    if scaling is None and (X.min() < 0 or X.max() > 1):
+        raise ValueError(
+            f"{what} needs X in [0, 1], but X ranges over [{X.min():.3g}, {X.max():.3g}]; rescale it or use "
+            "scaling='minmax'."
+        )
+
+
+def _scaled_pca(X, scaling, n_components):
+    """PCA with ``min(n_components, n_samples, n_features)`` components, fitted to the scaled ``X``."""
+    n_samples, n_features = X.shape
+    Xs = np.concatenate(
+        [scale_rows(b, scaling.offset, scaling.scale, np.float64) for b in iter_row_batches(X, 4096)]
+    )
+    k = min(n_components, n_samples, n_features)
+    # The covariance route costs n d^2 + d^3 instead of a full SVD's n d min(n, d):
+    # 0.1 s instead of 4 s on 5000 MNIST digits. Exact, and deterministic.
+    # (one sample has no covariance: that route fails, the SVD does not)
+    solver = "covariance_eigh" if n_features <= 2000 and n_samples > 1 else "full"
+    # Data without variance (identical rows) makes PCA divide 0 by 0 in its
+    # explained-variance ratio, which we do not use; the components are still valid.
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return PCA(n_components=k, svd_solver=solver).fit(Xs)
+
+
+class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
+    """Shared core of the autoencoder estimators. Not public; see the subclasses.
+
+    A subclass lists the variant groups it supports in ``_variants`` (their
+    parameters and constraints come from :data:`sklearn_ae._spec.VARIANTS`)
+    and implements the two abstract hooks: :meth:`_network_spec` and
+    :meth:`_after_fit`.
+    """
 
     _parameter_constraints = {
         "n_components": [Interval(Integral, 1, None, closed="left")],
@@ -84,65 +114,19 @@ class BaseAutoencoder(VariantsMixin, BaseEstimator):
     }
 
     # ------------------------------------------------------------------ hooks
-    def _module_params(self, n_features):
-        # the variant parameters (see _variants.py) may swap or extend the dense module
-        return self._variant_module_params(
-            DenseAutoencoder,
-            {
-                "n_features": n_features,
-                "n_components": self.n_components,
-                "hidden_layer_sizes": self._hidden_layer_sizes(),
-                "activation": self.activation,
-                "linear_path": self._init_kind() == "pca",
-            },
-        )
+    @abstractmethod
+    def _network_spec(self, n_features):
+        """The :class:`~sklearn_ae._spec.NetworkSpec` that the parameters ask for, for data of ``n_features``."""
 
-    def _criterion_params(self):
-        raise NotImplementedError
-
+    @abstractmethod
     def _after_fit(self, X):
         """Compute statistics from the fitted network; ``X`` is the validated training data."""
 
-    def _scaling_kind(self):
-        return "global" if self.scaling == "auto" else self.scaling
-
-    def _init_kind(self):
-        if self.init == "auto":
-            return "pca" if self._variant_kind() == "dense" else "random"
-        return self.init
-
     # ---------------------------------------------------------------- fitting
-    def _hidden_layer_sizes(self):
-        """``hidden_layer_sizes`` as a tuple; ``"auto"`` depends on the network (see AUTO_HIDDEN_LAYER_SIZES)."""
-        if isinstance(self.hidden_layer_sizes, str):
-            return AUTO_HIDDEN_LAYER_SIZES["conv" if self._variant_kind() == "conv" else "dense"]
-        return tuple(self.hidden_layer_sizes)
-
-    def _validate_hidden_layer_sizes(self):
-        sizes = self._hidden_layer_sizes()
-        if np.asarray(sizes).ndim != 1 or not all(isinstance(s, Integral) and s >= 1 for s in sizes):
-            raise ValueError(
-                f"hidden_layer_sizes must be a sequence of positive ints, got {self.hidden_layer_sizes!r}."
-            )
-
-    def _validate_fit_data(self, X):
-        """Hook to check the training data beyond ``validate_data``."""
-
-    def _check_unit_interval(self, X, what):
-        """Raise unless the data that ``what`` (e.g. ``"loss='bce'"``) models can lie in [0, 1]."""
-        kind = self._scaling_kind()
-        if kind not in (None, "minmax"):
-            raise ValueError(f"{what} needs data in [0, 1]; use scaling=None or 'minmax', not {kind!r}.")
-        if kind is None and (X.min() < 0 or X.max() > 1):
-            raise ValueError(
-                f"{what} needs X in [0, 1], but X ranges over "
-                f"[{X.min():.3g}, {X.max():.3g}]; rescale it or use scaling='minmax'."
-            )
-
-    def _callbacks(self, parts, validation):
+    def _callbacks(self, spec, validation):
         callbacks = [("divergence_check", DivergenceCheck())]
-        if len(parts) > 1:
-            for part in parts:
+        if len(spec.parts) > 1:
+            for part in spec.parts:
                 callbacks.append((f"train_{part}", PassthroughScoring(name=f"train_{part}", on_train=True)))
                 if validation:
                     callbacks.append((f"valid_{part}", PassthroughScoring(name=f"valid_{part}")))
@@ -160,14 +144,12 @@ class BaseAutoencoder(VariantsMixin, BaseEstimator):
                     ),
                 )
             )
+        callbacks.extend(spec.callbacks)
         if self.verbose and self.verbose > 1:
             callbacks.append(("progress_bar", ProgressBar()))
         return callbacks
 
-    def _make_net(self, n_features, n_samples, seed, device):
-        module, module_kwargs = self._module_params(n_features)
-        criterion, criterion_kwargs = self._criterion_params()
-        optimizer = OPTIMIZERS.get(self.optimizer, self.optimizer)
+    def _make_net(self, spec, scaling, n_samples, seed, device):
         validation = self.early_stopping and self.max_epochs > 0
         if validation and round(self.validation_fraction * n_samples) < 1:
             warnings.warn(
@@ -176,14 +158,15 @@ class BaseAutoencoder(VariantsMixin, BaseEstimator):
                 UserWarning,
             )
             validation = False
+        module_kwargs = dict(spec.module_kwargs)
+        if spec.corruption is not None:
+            module_kwargs.update(spec.corruption.module_kwargs(scaling))
         params = {f"module__{k}": v for k, v in module_kwargs.items()}
-        active_parts = getattr(criterion, "active_parts", None)
-        parts = criterion.parts if active_parts is None else active_parts(**criterion_kwargs)
-        params.update({f"criterion__{k}": v for k, v in criterion_kwargs.items()})
+        params.update({f"criterion__{k}": v for k, v in spec.criterion_kwargs.items()})
         return AutoencoderNet(
-            module=module,
-            criterion=criterion,
-            optimizer=optimizer,
+            module=spec.module,
+            criterion=spec.criterion,
+            optimizer=OPTIMIZERS.get(self.optimizer, self.optimizer),
             optimizer__weight_decay=self.weight_decay,
             lr=self.lr,
             max_epochs=self.max_epochs,
@@ -192,34 +175,48 @@ class BaseAutoencoder(VariantsMixin, BaseEstimator):
             iterator_train__collate_fn=collate_batch,
             iterator_valid__collate_fn=collate_batch,
             train_split=ValidSplit(self.validation_fraction, random_state=seed) if validation else None,
-            callbacks=self._callbacks(parts, validation),
+            callbacks=self._callbacks(spec, validation),
             device=device,
             verbose=int(self.verbose),
             **params,
         )
 
     def _fit(self, X):
-        """Validate ``X``, train ``net_`` on it, and return the validated ``X``."""
-        self._validate_hidden_layer_sizes()
+        """Validate ``X``, train ``net_`` on it, and return the validated ``X``.
+
+        A fit that fails leaves a fitted estimator as it was.
+        """
+        state = dict(self.__dict__)
+        try:
+            return self._fit_new_state(X)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(state)
+            raise
+
+    def _fit_new_state(self, X):
         X = validate_data(self, X, accept_sparse="csr", dtype=[np.float64, np.float32])
-        self._validate_fit_data(X)
         n_samples, n_features = X.shape
-        self.n_components_ = self.n_components
-        self.scaling_offset_, self.scaling_scale_ = fit_scaling(X, self._scaling_kind())
+        spec = self._network_spec(n_features)
+        if spec.unit_interval is not None:
+            _check_unit_interval(X, spec.scaling, spec.unit_interval)
+        scaling = fit_input_scaling(X, spec.scaling)
         seed = _seed_from(self.random_state)
         device = _resolve_device(self.device)
-        dataset = ScaledDataset(X, self.scaling_offset_, self.scaling_scale_)
-        net = self._make_net(n_features, n_samples, seed, device)
+        net = self._make_net(spec, scaling, n_samples, seed, device)
 
         cuda_devices = [torch.device(device).index or 0] if device.startswith("cuda") else []
         with torch.random.fork_rng(devices=cuda_devices):
             torch.manual_seed(seed)
             net.initialize()
-            if self._init_kind() == "pca":
-                self._init_from_pca(net.module_, X, seed)
-            net.partial_fit(dataset, None)
+            if spec.init == "pca":
+                net.module_.init_from_pca(_scaled_pca(X, scaling, spec.module_kwargs["n_components"]))
+            net.partial_fit(ScaledDataset(X, scaling.offset, scaling.scale), None)
 
+        self.n_components_ = spec.module_kwargs["n_components"]
+        self.scaling_offset_, self.scaling_scale_ = scaling.offset, scaling.scale
         self.net_ = net
+        self._spec = spec
         # Ctrl-C inside an epoch leaves a last row without its epoch losses: count complete epochs only.
         history = [row for row in net.history if "train_loss" in row]
         self.n_iter_ = len(history)
@@ -231,28 +228,6 @@ class BaseAutoencoder(VariantsMixin, BaseEstimator):
         self._warn_if_interrupted()
         self._after_fit(X)
         return X
-
-    def _scaled_pca(self, X):
-        """PCA with ``min(n_components, n_samples, n_features)`` components, fitted to the scaled ``X``."""
-        n_samples, n_features = X.shape
-        Xs = np.concatenate([scale_rows(b, self.scaling_offset_, self.scaling_scale_, np.float64) for b in iter_row_batches(X, 4096)])
-        k = min(self.n_components, n_samples, n_features)
-        # The covariance route costs n d^2 + d^3 instead of a full SVD's n d min(n, d):
-        # 0.1 s instead of 4 s on 5000 MNIST digits. Exact, and deterministic.
-        # (one sample has no covariance: that route fails, the SVD does not)
-        solver = "covariance_eigh" if n_features <= 2000 and n_samples > 1 else "full"
-        # Data without variance (identical rows) makes PCA divide 0 by 0 in its
-        # explained-variance ratio, which we do not use; the components are still valid.
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return PCA(n_components=k, svd_solver=solver).fit(Xs)
-
-    def _init_from_pca(self, module, X, seed):
-        """Set the module's linear paths to the PCA solution of the scaled data."""
-        pca = self._scaled_pca(X)
-        n_features, k = X.shape[1], pca.n_components_
-        components = np.zeros((self.n_components, n_features))
-        components[:k] = pca.components_
-        module.init_linear(components, pca.mean_)
 
     def _warn_if_interrupted(self):
         net = self.net_
@@ -280,30 +255,48 @@ class BaseAutoencoder(VariantsMixin, BaseEstimator):
         """Apply ``fn(module, batch_tensor)`` to ``X`` batch by batch.
 
         ``X`` is validated. With ``scaled_input`` its rows are scaled first.
-        Returns an ndarray of ``dtype``; a non-finite result raises.
+        ``fn`` returns a tensor, or a NamedTuple of tensors; the result is
+        the same, as ndarrays of ``dtype`` holding all the rows. A non-finite
+        result raises.
         """
         module = self._module_as(dtype)
         device = self.net_.device
-        outputs = []
+        batches = []
         with torch.no_grad():
             for batch in iter_row_batches(X, batch_size):
-                batch = scale_rows(batch, self.scaling_offset_, self.scaling_scale_, dtype) if scaled_input else batch.astype(dtype)
+                if scaled_input:
+                    batch = scale_rows(batch, self.scaling_offset_, self.scaling_scale_, dtype)
+                else:
+                    batch = batch.astype(dtype)  # a copy: torch warns on read-only arrays
                 out = fn(module, torch.as_tensor(batch, device=device))
-                outputs.append(out.cpu().numpy())
-        result = np.concatenate(outputs) if outputs else np.empty((0,), dtype=dtype)
+                batches.append(out)
+        if isinstance(batches[0], tuple):
+            result = type(batches[0])(*(self._gather(list(field), dtype) for field in zip(*batches)))
+        else:
+            result = self._gather(batches, dtype)
+        return result
+
+    def _gather(self, tensors, dtype):
+        result = np.concatenate([t.cpu().numpy() for t in tensors]).astype(dtype, copy=False)
         if not np.isfinite(result).all():
             raise FloatingPointError(
                 f"{type(self).__name__} produced non-finite values; the fitted network is numerically "
                 "broken (retrain with a smaller lr) or the input is far outside the training range."
             )
-        return result.astype(dtype, copy=False)
+        return result
 
     def _check_input(self, X):
         check_is_fitted(self)
         return validate_data(self, X, accept_sparse="csr", dtype=[np.float64, np.float32], reset=False)
 
     def _unscale(self, Xs):
-        return Xs * self.scaling_scale_.astype(Xs.dtype) + self.scaling_offset_.astype(Xs.dtype)
+        X = Xs * self.scaling_scale_.astype(Xs.dtype) + self.scaling_offset_.astype(Xs.dtype)
+        if not np.isfinite(X).all():
+            raise FloatingPointError(
+                f"{type(self).__name__}: undoing the scaling overflowed {Xs.dtype} (the codes are far outside "
+                "the training range); pass float64 codes or codes closer to the training codes."
+            )
+        return X
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -315,8 +308,8 @@ class CodeTransformerMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin):
     """The transformer face shared by the estimators that map rows to codes.
 
     Bases: ``(CodeTransformerMixin, BaseAutoencoder)``. The subclass defines
-    ``_decode_output(module, z)``, the decoder's mean output in the scaled
-    space, and ``score_samples``; the module's ``encode`` gives the codes.
+    ``score_samples``; the module's ``encode`` gives the codes and the
+    fitted network description's ``mean_output`` the reconstructions.
     """
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -369,7 +362,7 @@ class CodeTransformerMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin):
         """
         check_is_fitted(self)
         Z = self._check_codes(X)
-        Xs = self._run(lambda m, z: self._decode_output(m, z), Z, Z.dtype, scaled_input=False)
+        Xs = self._run(self._spec.mean_output, Z, Z.dtype, scaled_input=False)
         return self._unscale(Xs)
 
     def score(self, X, y=None):

@@ -6,6 +6,8 @@ it is applied batch by batch so that sparse input is densified one batch at a
 time and never as a whole.
 """
 
+from typing import NamedTuple
+
 import numpy as np
 import scipy.sparse as sp
 import torch
@@ -15,7 +17,7 @@ from sklearn.utils.sparsefuncs import mean_variance_axis, min_max_axis
 SCALINGS = ("global", "standard", "minmax")
 
 
-def fit_scaling(X, kind):
+def fit_scaling(X, kind, *, moments=None):
     """Return ``(offset, scale)``, two float64 arrays of shape (n_features,).
 
     Parameters
@@ -30,6 +32,8 @@ def fit_scaling(X, kind):
         ``"minmax"`` maps each feature's training range to [0, 1], None
         leaves the data as it is. A constant feature gets a scale of 1, so it
         can never blow up at transform time.
+    moments : tuple of ndarray or None, default=None
+        ``feature_moments(X)`` when already computed.
     """
     n_features = X.shape[1]
     if kind is None:
@@ -40,17 +44,43 @@ def fit_scaling(X, kind):
         else:
             low, high = X.min(axis=0).astype(np.float64), X.max(axis=0).astype(np.float64)
         return low, _handle_zeros_in_scale(high - low, copy=False)
+    mean, std = feature_moments(X) if moments is None else moments
+    if kind == "standard":
+        return mean, _handle_zeros_in_scale(std.copy(), copy=False)
+    if kind == "global":
+        scale = _handle_zeros_in_scale(np.array([np.sqrt((std**2).mean())]), copy=False)
+        return mean, np.full(n_features, scale[0])
+    raise ValueError(f"Unknown scaling {kind!r}; expected one of {SCALINGS} or None.")
+
+
+class InputScaling(NamedTuple):
+    """The fitted scaling and the training moments, per feature, float64.
+
+    The network sees ``(X - offset) / scale``; ``mean`` and ``std`` are the
+    features' training mean and standard deviation in the input's units
+    (they put the denoising noise into the user's units).
+    """
+
+    offset: np.ndarray
+    scale: np.ndarray
+    mean: np.ndarray
+    std: np.ndarray
+
+
+def feature_moments(X):
+    """Mean and standard deviation of each feature of a dense or sparse ``X``, float64."""
     if sp.issparse(X):
         mean, var = mean_variance_axis(X.astype(np.float64), axis=0)
     else:
         X64 = X.astype(np.float64, copy=False)
         mean, var = X64.mean(axis=0), X64.var(axis=0)
-    if kind == "standard":
-        return mean, _handle_zeros_in_scale(np.sqrt(var), copy=False)
-    if kind == "global":
-        scale = _handle_zeros_in_scale(np.array([np.sqrt(var.mean())]), copy=False)
-        return mean, np.full(n_features, scale[0])
-    raise ValueError(f"Unknown scaling {kind!r}; expected one of {SCALINGS} or None.")
+    return mean, np.sqrt(var)
+
+
+def fit_input_scaling(X, kind):
+    """:func:`fit_scaling` of ``X`` with the features' moments: an :class:`InputScaling`."""
+    moments = feature_moments(X)
+    return InputScaling(*fit_scaling(X, kind, moments=moments), *moments)
 
 
 def scale_rows(X, offset, scale, dtype=np.float32):

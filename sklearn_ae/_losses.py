@@ -1,7 +1,8 @@
 """Loss terms: pure functions of tensors, and the criteria built from them.
 
-A criterion is an ``nn.Module`` called as ``criterion(y_pred, X, module)``
-that returns a dict of scalar tensors: ``"loss"``, the total to minimise, and
+A criterion is an ``nn.Module`` called as ``criterion(y_pred, X, module)``,
+where ``y_pred`` is the module's :class:`~sklearn_ae.nn.AutoencoderOutput`
+(or :class:`~sklearn_ae.nn.VAEOutput`), and returns a dict of scalar tensors: ``"loss"``, the total to minimise, and
 one entry per part (``"reconstruction"``, and regularisers when active), which
 the net records in its history.
 """
@@ -76,44 +77,35 @@ def penalty_parts(sparsity=0.0, contractive=0.0, layer_matching=0.0, **ignored):
     return tuple(name for name in PENALTIES if weights[name] > 0)
 
 
-def penalty_terms(y_pred, X, module, *, sparsity=0.0, sparsity_target=None, contractive=0.0, layer_matching=0.0):
+def penalty_terms(code, pairs, X, module, *, sparsity=0.0, sparsity_target=None, contractive=0.0, layer_matching=0.0):
     """The regularisers of the autoencoder variants: ``(weighted sum, {name: unweighted value})``.
 
-    ``y_pred`` is the module's output ``(reconstruction, code, pairs...)``;
-    ``X`` is the clean batch. Only penalties of positive weight are computed:
+    ``code`` is the batch's code (for a VAE, the posterior mean), ``pairs``
+    the layer-matching pairs of the module's output, ``X`` the clean batch.
+    Only penalties of positive weight are computed:
 
     - ``sparsity``: :func:`l1_sparsity` of the code, or with
       ``sparsity_target`` :func:`kl_sparsity`;
     - ``contractive``: :func:`contractive_penalty` at ``X``;
     - ``layer_matching``: the sum over hidden layers of
-      :func:`layer_matching_losses` of ``y_pred[2]``.
+      :func:`layer_matching_losses` of ``pairs``.
     """
     parts = {}
     total = 0.0
     if sparsity > 0:
-        code = y_pred[1]
         parts["sparsity"] = l1_sparsity(code) if sparsity_target is None else kl_sparsity(code, sparsity_target)
         total = total + sparsity * parts["sparsity"]
     if contractive > 0:
         parts["contractive"] = contractive_penalty(module, X)
         total = total + contractive * parts["contractive"]
     if layer_matching > 0:
-        losses = layer_matching_losses(y_pred[2]) if len(y_pred) > 2 else []
+        losses = layer_matching_losses(pairs)
         parts["layer_matching"] = sum(losses) if losses else X.new_zeros(())
         total = total + layer_matching * parts["layer_matching"]
     return total, parts
 
 
-class PenaltyPartsMixin:
-    """``active_parts``: a criterion's fixed ``parts`` plus its active penalties (see :func:`penalty_parts`)."""
-
-    @classmethod
-    def active_parts(cls, **kwargs):
-        """The parts reported for a criterion built with ``kwargs``."""
-        return cls.parts + penalty_parts(**kwargs)
-
-
-class AutoencoderLoss(PenaltyPartsMixin, nn.Module):
+class AutoencoderLoss(nn.Module):
     """Reconstruction of the input, plus the variants' penalties when active.
 
     ``loss`` is the reconstruction plus ``sparsity``, ``contractive`` and
@@ -139,9 +131,10 @@ class AutoencoderLoss(PenaltyPartsMixin, nn.Module):
         self.layer_matching = layer_matching
 
     def forward(self, y_pred, X, module=None):
-        reconstruction = reconstruction_loss(y_pred[0], X, self.loss)
+        reconstruction = reconstruction_loss(y_pred.reconstruction, X, self.loss)
         penalty, parts = penalty_terms(
-            y_pred,
+            y_pred.code,
+            y_pred.pairs,
             X,
             module,
             sparsity=self.sparsity,
@@ -171,12 +164,12 @@ def gaussian_kl(mean, log_var):
     return 0.5 * (mean**2 + torch.exp(log_var) - log_var - 1.0).sum(dim=-1)
 
 
-class VAELoss(PenaltyPartsMixin, nn.Module):
+class VAELoss(nn.Module):
     """The negative evidence lower bound (ELBO) of a variational autoencoder.
 
     Per row, in nats: ``-log p(x|z) + beta * KL(q(z|x) || N(0, I))`` with one
     reparameterised sample ``z``, averaged over the batch. The module's output
-    is ``(decoded, z, mean, log_var)``; for ``likelihood="gaussian"`` the
+    is a :class:`~sklearn_ae.nn.VAEOutput`; for ``likelihood="gaussian"`` the
     observation log-variance is ``module.log_noise_variance``. With
     ``sparsity > 0`` the sparse penalty of :func:`penalty_terms` on the
     posterior mean is added (and reported as the part ``"sparsity"``).
@@ -211,7 +204,7 @@ class VAELoss(PenaltyPartsMixin, nn.Module):
         self.warmup = 1.0
 
     def forward(self, y_pred, X, module=None):
-        decoded, _, mean, log_var = y_pred[:4]
+        decoded, mean, log_var = y_pred.reconstruction, y_pred.mean, y_pred.log_var
         if self.likelihood == "gaussian":
             reconstruction = gaussian_nll(X, decoded, module.log_noise_variance).mean()
         elif self.likelihood == "bernoulli":
@@ -220,8 +213,8 @@ class VAELoss(PenaltyPartsMixin, nn.Module):
             raise ValueError(f"Unknown likelihood {self.likelihood!r}.")
         kl = gaussian_kl(mean, log_var).mean()
         beta = self.beta * self.warmup if self.training else self.beta
-        # the posterior mean stands in the code's place (y_pred[1]) for penalty_terms
+        # the posterior mean stands in the code's place for the sparse penalty
         penalty, parts = penalty_terms(
-            (decoded, mean), X, module, sparsity=self.sparsity, sparsity_target=self.sparsity_target
+            mean, (), X, module, sparsity=self.sparsity, sparsity_target=self.sparsity_target
         )
         return {"loss": reconstruction + beta * kl + penalty, "reconstruction": reconstruction, "kl": kl, **parts}

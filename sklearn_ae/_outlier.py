@@ -11,7 +11,7 @@ from sklearn.utils.validation import validate_data
 from ._base import BaseAutoencoder, _seed_from
 from ._likelihood import fit_gaussian
 from ._transformer import AutoencoderTransformer
-from ._variants import VARIANT_PARAMETER_CONSTRAINTS
+from ._spec import variant_constraints
 
 # Floors of the per-feature residual scale, relative to the mean scale and absolute
 # (in the scaled space, where a standardised feature has unit variance).
@@ -19,6 +19,7 @@ _RELATIVE_FLOOR = 1e-2
 _ABSOLUTE_FLOOR = 1e-6
 # Robust z-score of the "auto" threshold, and 1 / Phi^-1(3/4), which turns a MAD into a standard deviation.
 _AUTO_Z = 2.0
+VARIANT_PARAMETER_CONSTRAINTS = variant_constraints(AutoencoderTransformer._variants)
 _MAD_TO_STD = 1.4826
 
 
@@ -297,6 +298,13 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseAutoencoder):
         self.decoder = decoder
         self.encoder_kwargs = encoder_kwargs
         self.decoder_kwargs = decoder_kwargs
+
+    # temporary until the meta-estimator lands
+    def _network_spec(self, n_features):
+        raise NotImplementedError
+
+    def _after_fit(self, X):
+        pass
 
     # ------------------------------------------------------------ the members
     def _scaling_kind(self):

@@ -1,16 +1,20 @@
 """AutoencoderTransformer: a drop-in replacement for PCA."""
 
+from typing import NamedTuple
+
 import numpy as np
 import torch
 from sklearn.utils._param_validation import StrOptions
 
 from ._base import BaseAutoencoder, CodeTransformerMixin
-from ._variants import VARIANT_PARAMETER_CONSTRAINTS
+from ._docstrings import fill_doc
+from ._routing import RoutedKwargsMixin
+from ._spec import autoencoder_spec, variant_constraints
 from ._likelihood import fit_gaussian, gaussian_logpdf, half_log_volume, jacobian_batch_size
-from ._losses import AutoencoderLoss
 
 
-class AutoencoderTransformer(CodeTransformerMixin, BaseAutoencoder):
+@fill_doc
+class AutoencoderTransformer(RoutedKwargsMixin, CodeTransformerMixin, BaseAutoencoder):
     """Autoencoder dimensionality reduction, with PCA's interface.
 
     A neural network ``encoder`` maps each row of ``X`` to ``n_components``
@@ -58,40 +62,13 @@ class AutoencoderTransformer(CodeTransformerMixin, BaseAutoencoder):
         ``"global"`` for ``loss="mse"`` and None for ``loss="bce"``. Constant
         features get a scale of 1.
 
-    optimizer : {"adam", "adamw", "rmsprop", "sgd"} or torch optimizer class, \
-            default="adam"
-        Optimizer, by name or class.
-
-    lr : float, default=1e-3
-        Learning rate.
-
-    weight_decay : float, default=0.0
-        Weight decay (L2 penalty) passed to the optimizer.
-
-    batch_size : int, default=128
-        Rows per training batch. A batch larger than the data is the data.
+    %(optimization)s
 
     max_epochs : int, default=100
         Maximum number of passes over the training data. 0 keeps the
         initialisation (with ``init="pca"``: the PCA solution).
 
-    early_stopping : bool, default=True
-        Hold out a seeded random ``validation_fraction`` of the rows and stop
-        when the validation loss has not improved by a relative ``tol`` for
-        ``n_iter_no_change`` epochs; the weights of the best epoch are kept.
-
-    validation_fraction : float, default=0.1
-        Fraction of rows held out for early stopping.
-
-    n_iter_no_change : int, default=10
-        Patience of early stopping, in epochs.
-
-    tol : float, default=1e-4
-        Relative improvement of the validation loss that counts as progress.
-
-    device : {"auto", "cpu", "cuda"}, default="auto"
-        Where to train and infer; ``"auto"`` takes CUDA when available. A
-        model fitted on a GPU unpickles on a machine without one.
+    %(early_stopping)s
 
     random_state : int, RandomState instance or None, default=None
         Seeds the weights, the shuffling and the validation split. With an
@@ -102,20 +79,7 @@ class AutoencoderTransformer(CodeTransformerMixin, BaseAutoencoder):
         0 is silent, 1 prints a table of losses per epoch, 2 adds a progress
         bar.
 
-    noise : {None, "gaussian", "masking"}, default=None
-        Denoising autoencoder: in training only, the network sees a corrupted
-        copy of each batch and is trained to reconstruct the clean one.
-        ``"gaussian"`` adds normal noise of standard deviation
-        ``noise_level``; ``"masking"`` sets each entry, with probability
-        ``noise_level``, to 0 in the scaled space (the feature's training
-        mean under ``scaling="global"`` or ``"standard"``, the minimum under
-        ``"minmax"``, 0 without scaling). The noise is drawn from torch's
-        random state seeded by ``random_state``; ``transform`` never adds it.
-
-    noise_level : float, default=0.2
-        Standard deviation of the Gaussian noise (in the scaled space, where
-        the default scaling gives the features unit root mean variance), or
-        the masking probability (< 1).
+    %(denoising)s
 
     sparsity : float, default=0.0
         Sparse autoencoder: weight of a penalty on the code added to the
@@ -243,9 +207,11 @@ class AutoencoderTransformer(CodeTransformerMixin, BaseAutoencoder):
     (1797, 64)
     """
 
+    _variants = ("denoising", "sparse", "contractive", "tied", "layer_matching", "conv", "custom")
+
     _parameter_constraints = {
         **BaseAutoencoder._parameter_constraints,
-        **VARIANT_PARAMETER_CONSTRAINTS,
+        **variant_constraints(_variants),
         "loss": [StrOptions({"mse", "bce"})],
     }
 
@@ -272,6 +238,7 @@ class AutoencoderTransformer(CodeTransformerMixin, BaseAutoencoder):
         verbose=0,
         noise=None,
         noise_level=0.2,
+        mask_value=0.0,
         sparsity=0.0,
         sparsity_target=None,
         contractive=0.0,
@@ -304,6 +271,7 @@ class AutoencoderTransformer(CodeTransformerMixin, BaseAutoencoder):
         self.verbose = verbose
         self.noise = noise
         self.noise_level = noise_level
+        self.mask_value = mask_value
         self.sparsity = sparsity
         self.sparsity_target = sparsity_target
         self.contractive = contractive
@@ -317,39 +285,16 @@ class AutoencoderTransformer(CodeTransformerMixin, BaseAutoencoder):
         self.decoder_kwargs = decoder_kwargs
 
     # ------------------------------------------------------------- the hooks
-    def _criterion_params(self):
-        return AutoencoderLoss, {"loss": self.loss, **self._variant_criterion_kwargs()}
-
-    def _scaling_kind(self):
-        if self.scaling == "auto":
-            return None if self.loss == "bce" else "global"
-        return self.scaling
-
-    def _init_kind(self):
-        if self.init == "auto":
-            return "random" if self.loss == "bce" or self._variant_kind() != "dense" else "pca"
-        return self.init
-
-    def _validate_fit_data(self, X):
-        if self.loss == "bce":
-            self._check_unit_interval(X, "loss='bce'")
-
-    def _decode_output(self, module, z):
-        out = module.decode(z)
-        return out.sigmoid() if self.loss == "bce" else out
+    def _network_spec(self, n_features):
+        return autoencoder_spec(self.get_params(deep=False), n_features)
 
     def _after_fit(self, X):
         n_samples, n_features = X.shape
         k = self.n_components_
-        stats = self._run(
-            lambda m, x: _codes_and_residual(m, x, self._decode_output),
-            X,
-            np.float64,
-        )
-        Z, ss = stats[:, :k], stats[:, k]
-        self.code_mean_, self.code_covariance_ = fit_gaussian(Z)
+        stats = self._run(lambda m, x: _code_and_residual(m, x, self._spec.mean_output), X, np.float64)
+        self.code_mean_, self.code_covariance_ = fit_gaussian(stats.code)
         dof = max(n_features - k, 1) * max(n_samples - 1, 1)
-        self.noise_variance_ = max(float(ss.sum() / dof), 1e-10)
+        self.noise_variance_ = max(float(stats.squared_error.sum() / dof), 1e-10)
 
     # ------------------------------------------------------------ public API
     def score_samples(self, X):
@@ -385,35 +330,47 @@ class AutoencoderTransformer(CodeTransformerMixin, BaseAutoencoder):
         """
         X = self._check_input(X)
         n_features, k = self.n_features_in_, self.n_components_
-        stats = self._run(
-            lambda m, x: _likelihood_terms(m, x, self._decode_output),
+        terms = self._run(
+            lambda m, x: _likelihood_terms(m, x, self._spec.mean_output),
             X,
             np.float64,
             batch_size=jacobian_batch_size(n_features, k),
         )
-        Z, ss, half_log_vol = stats[:, :k], stats[:, k], stats[:, k + 1]
         sigma2 = self.noise_variance_
         if k < n_features:
             off_manifold = n_features - k
-            log_p = gaussian_logpdf(Z, self.code_mean_, self.code_covariance_) - half_log_vol
+            log_p = gaussian_logpdf(terms.code, self.code_mean_, self.code_covariance_) - terms.half_log_volume
         else:
             off_manifold = n_features
             log_p = 0.0
-        log_p = log_p - 0.5 * ss / sigma2 - 0.5 * off_manifold * np.log(2 * np.pi * sigma2)
+        log_p = log_p - 0.5 * terms.squared_error / sigma2 - 0.5 * off_manifold * np.log(2 * np.pi * sigma2)
         return log_p - np.log(self.scaling_scale_).sum()
 
 
-def _codes_and_residual(module, x, decode):
-    z = module.encode(x)
-    ss = ((x - decode(module, z)) ** 2).sum(dim=1, keepdim=True)
-    return torch.cat([z, ss], dim=1)
+class CodeResidual(NamedTuple):
+    """Per row: the code and the squared reconstruction error (scaled space)."""
+
+    code: torch.Tensor
+    squared_error: torch.Tensor
 
 
-def _likelihood_terms(module, x, decode):
+class LikelihoodTerms(NamedTuple):
+    """Per row: the code, the squared reconstruction error and ``1/2 log det(J^T J)`` of the decoder."""
+
+    code: torch.Tensor
+    squared_error: torch.Tensor
+    half_log_volume: torch.Tensor
+
+
+def _code_and_residual(module, x, mean_output):
     z = module.encode(x)
-    ss = ((x - decode(module, z)) ** 2).sum(dim=1, keepdim=True)
-    if z.shape[1] < x.shape[1]:
-        vol = half_log_volume(lambda c: decode(module, c), z).unsqueeze(1)
+    return CodeResidual(z, ((x - mean_output(module, z)) ** 2).sum(dim=1))
+
+
+def _likelihood_terms(module, x, mean_output):
+    code, squared_error = _code_and_residual(module, x, mean_output)
+    if code.shape[1] < x.shape[1]:
+        volume = half_log_volume(lambda c: mean_output(module, c), code)
     else:
-        vol = torch.zeros_like(ss)
-    return torch.cat([z, ss, vol], dim=1)
+        volume = torch.zeros_like(squared_error)
+    return LikelihoodTerms(code, squared_error, volume)

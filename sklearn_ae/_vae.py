@@ -4,6 +4,7 @@ import hashlib
 import math
 import warnings
 from numbers import Integral, Real
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -12,16 +13,13 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import BaseAutoencoder, CodeTransformerMixin, _seed_from
-from ._losses import VAELoss, bernoulli_nll, gaussian_nll
-from ._variants import VARIANT_PARAMETER_CONSTRAINTS
-from .nn import VariationalAutoencoder
+from ._docstrings import fill_doc
+from ._losses import bernoulli_nll, gaussian_nll
+from ._spec import vae_spec, variant_constraints
 
 # A latent unit is active when the variance over the data of its posterior
 # mean exceeds this (Burda et al., 2016).
 ACTIVITY_THRESHOLD = 0.01
-
-# The parameters of the autoencoder variants (see _variants.py) that the VAE has.
-VAE_VARIANTS = ("noise", "noise_level", "sparsity", "sparsity_target")
 
 # Numbers per inference batch in score_samples (rows x samples x features).
 SCORE_BUDGET = 2**22
@@ -44,6 +42,7 @@ class KLWarmup(Callback):
         net.criterion_.warmup = 1.0
 
 
+@fill_doc
 class VAETransformer(CodeTransformerMixin, BaseAutoencoder):
     """Variational autoencoder: probabilistic codes, sampling, and a log-likelihood.
 
@@ -65,9 +64,10 @@ class VAETransformer(CodeTransformerMixin, BaseAutoencoder):
     n_components : int, default=2
         Number of latent units.
 
-    hidden_layer_sizes : array-like of int, default=(512, 128)
+    hidden_layer_sizes : array-like of int or "auto", default="auto"
         Widths of the encoder's hidden layers, input side first. The decoder
         mirrors them. ``()`` gives a linear VAE (probabilistic PCA).
+        ``"auto"`` is ``(512, 128)``, as for :class:`AutoencoderTransformer`.
 
     activation : {"relu", "tanh", "sigmoid", "elu", "gelu", "selu", \
             "leaky_relu", "identity"}, default="relu"
@@ -109,40 +109,13 @@ class VAETransformer(CodeTransformerMixin, BaseAutoencoder):
         :class:`AutoencoderTransformer`). ``"auto"`` is ``"global"`` for the
         Gaussian likelihood and None for the Bernoulli.
 
-    optimizer : {"adam", "adamw", "rmsprop", "sgd"} or torch optimizer class, \
-            default="adam"
-        Optimizer, by name or class.
-
-    lr : float, default=1e-3
-        Learning rate.
-
-    weight_decay : float, default=0.0
-        Weight decay (L2 penalty) passed to the optimizer.
-
-    batch_size : int, default=128
-        Rows per training batch.
+    %(optimization)s
 
     max_epochs : int, default=100
         Maximum number of passes over the training data. 0 keeps the
         initialisation (with ``init="pca"``: probabilistic PCA).
 
-    early_stopping : bool, default=True
-        Hold out a seeded random ``validation_fraction`` of the rows and stop
-        when the validation loss (the negative ELBO) has not improved by a
-        relative ``tol`` for ``n_iter_no_change`` epochs; the weights of the
-        best epoch are kept.
-
-    validation_fraction : float, default=0.1
-        Fraction of rows held out for early stopping.
-
-    n_iter_no_change : int, default=10
-        Patience of early stopping, in epochs.
-
-    tol : float, default=1e-4
-        Relative improvement of the validation loss that counts as progress.
-
-    device : {"auto", "cpu", "cuda"}, default="auto"
-        Where to train and infer; ``"auto"`` takes CUDA when available.
+    %(early_stopping)s
 
     random_state : int, RandomState instance or None, default=None
         Seeds the weights, the shuffling, the validation split, the
@@ -155,20 +128,7 @@ class VAETransformer(CodeTransformerMixin, BaseAutoencoder):
         0 is silent, 1 prints a table of losses per epoch, 2 adds a progress
         bar.
 
-    noise : {None, "gaussian", "masking"}, default=None
-        Denoising VAE: in training only, the encoder sees a corrupted copy of
-        each batch and the likelihood is that of the clean one. As in
-        :class:`AutoencoderTransformer`: ``"gaussian"`` adds normal noise of
-        standard deviation ``noise_level``; ``"masking"`` sets each entry,
-        with probability ``noise_level``, to 0 in the scaled space (the
-        feature's training mean under ``scaling="global"``). The noise is
-        drawn from torch's random state seeded by ``random_state``;
-        :meth:`transform`, :meth:`posterior` and :meth:`score_samples` never
-        add it.
-
-    noise_level : float, default=0.2
-        Standard deviation of the Gaussian noise (in the scaled space), or
-        the masking probability (< 1).
+    %(denoising)s
 
     sparsity : float, default=0.0
         Sparse VAE: weight of a penalty on the posterior mean added to the
@@ -260,6 +220,8 @@ class VAETransformer(CodeTransformerMixin, BaseAutoencoder):
     >>> log_likelihood = vae.score_samples(X[:3])  # ELBO in nats per row
     """
 
+    _variants = ("denoising", "sparse")
+
     _parameter_constraints = {
         **BaseAutoencoder._parameter_constraints,
         "likelihood": [StrOptions({"gaussian", "bernoulli"})],
@@ -267,14 +229,14 @@ class VAETransformer(CodeTransformerMixin, BaseAutoencoder):
         "beta": [Interval(Real, 0, None, closed="left")],
         "kl_warmup_epochs": [Interval(Integral, 0, None, closed="left")],
         "n_importance_samples": [Interval(Integral, 1, None, closed="left")],
-        **{name: VARIANT_PARAMETER_CONSTRAINTS[name] for name in VAE_VARIANTS},
+        **variant_constraints(_variants),
     }
 
     def __init__(
         self,
         n_components=2,
         *,
-        hidden_layer_sizes=(512, 128),
+        hidden_layer_sizes="auto",
         activation="relu",
         init="auto",
         likelihood="gaussian",
@@ -297,6 +259,7 @@ class VAETransformer(CodeTransformerMixin, BaseAutoencoder):
         verbose=0,
         noise=None,
         noise_level=0.2,
+        mask_value=0.0,
         sparsity=0.0,
         sparsity_target=None,
     ):
@@ -324,61 +287,14 @@ class VAETransformer(CodeTransformerMixin, BaseAutoencoder):
         self.verbose = verbose
         self.noise = noise
         self.noise_level = noise_level
+        self.mask_value = mask_value
         self.sparsity = sparsity
         self.sparsity_target = sparsity_target
 
     # ------------------------------------------------------------- the hooks
-    def _module_params(self, n_features):
-        return VariationalAutoencoder, {
-            "n_features": n_features,
-            "n_components": self.n_components,
-            "hidden_layer_sizes": self._hidden_layer_sizes(),
-            "activation": self.activation,
-            "linear_path": self._init_kind() == "pca",
-            "likelihood": self.likelihood,
-            "noise_variance": self.noise_variance,
-            **self._noise_kwargs(),
-        }
-
-    def _criterion_params(self):
-        # only the sparse penalty applies: the VAE has no contractive or layer_matching attribute
-        return VAELoss, {"likelihood": self.likelihood, "beta": self.beta, **self._variant_criterion_kwargs()}
-
-    def _callbacks(self, parts, validation):
-        callbacks = super()._callbacks(parts, validation)
-        if self.kl_warmup_epochs:
-            callbacks.append(("kl_warmup", KLWarmup(self.kl_warmup_epochs)))
-        return callbacks
-
-    def _scaling_kind(self):
-        if self.scaling == "auto":
-            return None if self.likelihood == "bernoulli" else "global"
-        return self.scaling
-
-    def _init_kind(self):
-        if self.init == "auto":
-            return "random" if self.likelihood == "bernoulli" else "pca"
-        return self.init
-
-    def _validate_fit_data(self, X):
-        if self.likelihood == "bernoulli":
-            self._check_unit_interval(X, "likelihood='bernoulli'")
-
-    def _init_from_pca(self, module, X, seed):
-        pca = self._scaled_pca(X)
-        # One row has no variance (PCA gives NaN): start from zeros.
-        lam = np.nan_to_num(pca.explained_variance_)
-        noise = float(np.nan_to_num(pca.noise_variance_))
-        # PCA's noise variance is the mean discarded eigenvalue; it is 0 when
-        # nothing is discarded, so floor it relative to the data's variance.
-        n_features = X.shape[1]
-        mean_variance = (lam.sum() + noise * (n_features - lam.size)) / n_features
-        floor = 1e-6 * mean_variance if mean_variance > 0 else 1.0
-        module.init_ppca(pca.components_, lam, pca.mean_, max(noise, floor))
-
-    def _decode_output(self, module, z):
-        out = module.decode(z)
-        return out.sigmoid() if self.likelihood == "bernoulli" else out
+    def _network_spec(self, n_features):
+        warmup = (("kl_warmup", KLWarmup(self.kl_warmup_epochs)),) if self.kl_warmup_epochs else ()
+        return vae_spec(self.get_params(deep=False), n_features, callbacks=warmup)
 
     def _after_fit(self, X):
         self._score_seed = _seed_from(self.random_state)
@@ -388,7 +304,7 @@ class VAETransformer(CodeTransformerMixin, BaseAutoencoder):
         else:
             variance = torch.exp(module.log_noise_variance.detach()).cpu().double().numpy()
             self.noise_variance_ = np.broadcast_to(variance, self.scaling_scale_.shape) * self.scaling_scale_**2
-        means = self._run(lambda m, x: m.encode(x), X, np.float64)
+        means = self._run(_encode, X, np.float64)
         self.latent_activity_ = means.var(axis=0)
         self.n_active_components_ = int((self.latent_activity_ > ACTIVITY_THRESHOLD).sum())
         if 2 * self.n_active_components_ < self.n_components_:
@@ -417,14 +333,7 @@ class VAETransformer(CodeTransformerMixin, BaseAutoencoder):
             Posterior standard deviations.
         """
         X = self._check_input(X)
-        k = self.n_components_
-
-        def mean_and_std(module, x):
-            mean, log_var = module.encode_distribution(x)
-            return torch.cat([mean, torch.exp(0.5 * log_var)], dim=1)
-
-        out = self._run(mean_and_std, X, X.dtype)
-        return out[:, :k], out[:, k:]
+        return self._run(_posterior, X, X.dtype)
 
     def sample(self, n_samples=1, random_state=None, noise=False):
         """Draw new rows from the model: ``z ~ N(0, I)``, then the decoder.
@@ -454,9 +363,9 @@ class VAETransformer(CodeTransformerMixin, BaseAutoencoder):
         else:
             rng = np.random.default_rng(random_state)
         Z = rng.standard_normal((n_samples, self.n_components_))
-        Xs = self._run(lambda m, z: self._decode_output(m, z), Z, np.float64, scaled_input=False)
+        Xs = self._run(self._spec.mean_output, Z, np.float64, scaled_input=False)
         if noise:
-            if self.likelihood == "bernoulli":
+            if self._spec.output == "sigmoid":
                 Xs = (rng.random(Xs.shape) < Xs).astype(np.float64)
             else:
                 Xs = Xs + rng.standard_normal(Xs.shape) * np.sqrt(self.noise_variance_ / self.scaling_scale_**2)
@@ -501,12 +410,12 @@ class VAETransformer(CodeTransformerMixin, BaseAutoencoder):
         k = self.n_importance_samples
         batch_size = max(1, SCORE_BUDGET // (k * max(self.n_features_in_, self.n_components_)))
         log_p = self._run(
-            lambda m, x: _importance_weighted_bound(m, x, self._score_noise(x, k), self.likelihood),
+            lambda m, x: _importance_weighted_bound(m, x, self._score_noise(x, k)),
             X,
             np.float64,
             batch_size=batch_size,
         )
-        if self.likelihood == "gaussian":
+        if self.net_.module_.log_noise_variance is not None:  # a Gaussian density: back to the input's units
             log_p = log_p - np.log(self.scaling_scale_).sum()
         return log_p
 
@@ -525,7 +434,23 @@ class VAETransformer(CodeTransformerMixin, BaseAutoencoder):
         return torch.as_tensor(eps, dtype=x.dtype, device=x.device)
 
 
-def _importance_weighted_bound(module, x, eps, likelihood):
+class Posterior(NamedTuple):
+    """Mean and standard deviation of the Gaussian posterior ``q(z|x)``, per row."""
+
+    mean: torch.Tensor
+    std: torch.Tensor
+
+
+def _encode(module, x):
+    return module.encode(x)
+
+
+def _posterior(module, x):
+    mean, log_var = module.encode_distribution(x)
+    return Posterior(mean, torch.exp(0.5 * log_var))
+
+
+def _importance_weighted_bound(module, x, eps):
     """``log mean_j p(x|z_j) p(z_j) / q(z_j|x)`` per row of ``x``, with ``z_j = mu + sigma * eps[:, j]``."""
     n_rows, n_features = x.shape
     _, k, n_components = eps.shape
@@ -533,7 +458,7 @@ def _importance_weighted_bound(module, x, eps, likelihood):
     z = mean[:, None, :] + torch.exp(0.5 * log_var)[:, None, :] * eps
     decoded = module.decode(z.reshape(-1, n_components)).reshape(n_rows, k, n_features)
     target = x[:, None, :].expand_as(decoded)
-    if likelihood == "gaussian":
+    if module.log_noise_variance is not None:
         log_px = -gaussian_nll(target, decoded, module.log_noise_variance)
     else:
         log_px = -bernoulli_nll(target, decoded)

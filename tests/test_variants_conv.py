@@ -29,7 +29,7 @@ def test_any_image_size_pads_and_crops(shape, channels):
     n = int(np.prod(shape))
     module = ConvAutoencoder(n, 4, shape, channels=channels)
     x = torch.randn(3, n)
-    recon, code = module(x)
+    recon, code = module(x)[:2]
     assert recon.shape == (3, n) and code.shape == (3, 4)
     # the padding puts the image at the centre of the padded grid, and the crop takes exactly that region back
     padded = module.encoder._image(x)
@@ -74,7 +74,7 @@ def test_errors(tmp_path):
     with pytest.raises(ValueError, match="init='pca'"):
         AutoencoderTransformer(image_shape=(3, 4), init="pca", max_epochs=1).fit(X)
     model = AutoencoderTransformer(image_shape=(3, 4), hidden_layer_sizes=(2,), max_epochs=1).fit(X)
-    assert model._init_kind() == "random"
+    assert model._spec.init == "random"
 
 
 def test_auto_hidden_layer_sizes_depend_on_the_network():

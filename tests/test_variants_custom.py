@@ -68,7 +68,7 @@ def test_arguments_reach_the_modules(X):
     assert isinstance(module, CustomAutoencoder)
     assert module.encoder.width == 7 and module.encoder.net[0].in_features == 64
     assert module.decoder.net.out_features == 64
-    assert model._init_kind() == "random"
+    assert model._spec.init == "random"
     assert model.transform(X).shape == (300, 4)
     pickle.loads(pickle.dumps(model)).transform(X[:5])
 

@@ -19,20 +19,48 @@ def _error(model, X_in, X_clean):
     return float(((model.inverse_transform(model.transform(X_in)) - X_clean) ** 2).mean())
 
 
-def test_masking_brings_masked_inputs_closer_to_clean(digits, plain):
+def test_masking_at_the_defaults_restores_pixels_set_to_zero(digits, plain):
+    # the default scaling and mask_value: masked pixels are 0 in the user's units, as when images lose pixels
     X_train, X_test = digits
     denoising = AutoencoderTransformer(**BASE, noise="masking", noise_level=0.5).fit(X_train)
-    rng = np.random.default_rng(0)
-    # the same corruption as in training: an entry set to 0 in the scaled space, its training mean
-    masked = np.where(rng.random(X_test.shape) < 0.5, plain.scaling_offset_, X_test)
-    assert _error(denoising, masked, X_test) < 0.95 * _error(plain, masked, X_test)
+    masked = np.where(np.random.default_rng(0).random(X_test.shape) < 0.5, 0.0, X_test)
+    assert _error(denoising, masked, X_test) < 0.9 * _error(plain, masked, X_test)
+
+
+@pytest.mark.parametrize("mask_value", [0.0, 3.0, "mean"])
+def test_masked_entries_take_mask_value_in_the_input_units(digits, mask_value):
+    X_train, _ = digits
+    model = AutoencoderTransformer(**dict(BASE, max_epochs=0), noise="masking", noise_level=0.5, mask_value=mask_value)
+    model.fit(X_train)
+    corruption = model.net_.module_.corruption.train()
+    clean = np.full((200, X_train.shape[1]), 1000.0)  # a value no mask takes
+    x = torch.as_tensor((clean - model.scaling_offset_) / model.scaling_scale_, dtype=torch.float32)
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        corrupted = corruption(x).numpy() * model.scaling_scale_ + model.scaling_offset_
+    expected = X_train.mean(axis=0) if mask_value == "mean" else np.full(X_train.shape[1], mask_value)
+    masked = ~np.isclose(corrupted, clean, rtol=1e-5)
+    assert 0.3 < masked.mean() < 0.7
+    np.testing.assert_allclose(corrupted[masked], np.broadcast_to(expected, corrupted.shape)[masked], atol=1e-4)
+
+
+def test_gaussian_noise_is_relative_to_each_feature_std(digits):
+    X_train, _ = digits
+    model = AutoencoderTransformer(**dict(BASE, max_epochs=0), noise="gaussian", noise_level=0.5).fit(X_train)
+    corruption = model.net_.module_.corruption.train()
+    x = torch.zeros(4000, X_train.shape[1])
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        noise_in_input_units = corruption(x).numpy() * model.scaling_scale_
+    std = X_train.std(axis=0)
+    np.testing.assert_allclose(noise_in_input_units.std(axis=0), 0.5 * std, rtol=0.1, atol=1e-6)
+    assert np.all(noise_in_input_units[:, std == 0] == 0)  # a constant feature gets no noise
 
 
 def test_gaussian_brings_noisy_inputs_closer_to_clean(digits, plain):
     X_train, X_test = digits
     denoising = AutoencoderTransformer(**BASE, noise="gaussian", noise_level=1.0).fit(X_train)
-    rng = np.random.default_rng(1)
-    noisy = X_test + rng.normal(size=X_test.shape) * plain.scaling_scale_
+    noisy = X_test + np.random.default_rng(1).normal(size=X_test.shape) * X_train.std(axis=0)
     assert _error(denoising, noisy, X_test) < _error(plain, noisy, X_test)
 
 
@@ -57,6 +85,8 @@ def test_corruption_layer_statistics():
     gaussian = Corruption("gaussian", 0.5).train()
     assert (gaussian(x) - x).std().item() == pytest.approx(0.5, rel=0.02)
     assert torch.equal(masking.eval()(x), x) and torch.equal(gaussian.eval()(x), x)
+    filled = Corruption("masking", 0.25, fill=torch.full((500,), 7.0)).train()(x)
+    assert set(filled.unique().tolist()) == {1.0, 7.0}
 
 
 def test_masking_level_must_be_a_probability(digits):

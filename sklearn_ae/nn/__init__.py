@@ -1,5 +1,19 @@
-"""Torch modules of sklearn-ae: plain ``nn.Module`` objects, each usable alone."""
+"""Torch modules of sklearn-ae: plain ``nn.Module`` objects, each usable alone.
 
+Their outputs and what the estimators expect of a module are stated in
+:class:`AutoencoderOutput`, :class:`VAEOutput` and the protocols
+:class:`Autoencoder`, :class:`PCAInitializable`, :class:`MatchableHalf` and
+:class:`MatchableEncoder`.
+"""
+
+from ._contracts import (
+    Autoencoder,
+    AutoencoderOutput,
+    MatchableEncoder,
+    MatchableHalf,
+    PCAInitializable,
+    VAEOutput,
+)
 from ._conv import ConvAutoencoder
 from ._custom import CustomAutoencoder
 from ._dense import ACTIVATIONS, Corruption, DenseAutoencoder, LinearResidual, TiedLinear, make_mlp
@@ -7,12 +21,18 @@ from ._vae import VariationalAutoencoder
 
 __all__ = [
     "ACTIVATIONS",
+    "Autoencoder",
+    "AutoencoderOutput",
     "ConvAutoencoder",
     "Corruption",
     "CustomAutoencoder",
-    "TiedLinear",
     "DenseAutoencoder",
     "LinearResidual",
-    "make_mlp",
+    "MatchableEncoder",
+    "MatchableHalf",
+    "PCAInitializable",
+    "TiedLinear",
+    "VAEOutput",
     "VariationalAutoencoder",
+    "make_mlp",
 ]

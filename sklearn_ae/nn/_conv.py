@@ -6,7 +6,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._dense import ACTIVATIONS, Corruption, MirroredAutoencoder, TiedLinear
+from ._dense import ACTIVATIONS, MirroredAutoencoder, TiedLinear
 
 
 def parse_image_shape(image_shape):
@@ -157,8 +157,8 @@ class ConvAutoencoder(MirroredAutoencoder):
     of stride 2 per entry of ``channels`` (each halving the grid), and maps
     the last grid linearly to the code. The decoder mirrors it: a linear map
     to the last grid, 3x3 transposed convolutions of stride 2, and a crop back
-    to ``(H, W)``. ``forward`` returns ``(reconstruction, code)`` flattened as
-    the input (plus the layer pairs with ``match_layers``, see
+    to ``(H, W)``. ``forward`` returns an :class:`~sklearn_ae.nn.AutoencoderOutput`,
+    the reconstruction flattened as the input (with the layer pairs under ``match_layers``, see
     :class:`MirroredAutoencoder`).
 
     Parameters
@@ -173,7 +173,8 @@ class ConvAutoencoder(MirroredAutoencoder):
         Channels of the encoder's strided convolutions, input side first.
     activation : str
         A key of :data:`~sklearn_ae.nn.ACTIVATIONS`.
-    noise, noise_level : see :class:`~sklearn_ae.nn.DenseAutoencoder`.
+    noise, noise_level, noise_fill, noise_scale :
+        Input corruption in training mode (see :class:`~sklearn_ae.nn.Corruption`).
     tied_weights : bool
         Each transposed convolution uses its mirrored convolution's weight
         (:class:`TiedConvTranspose2d`) and the decoder's linear map the
@@ -186,8 +187,8 @@ class ConvAutoencoder(MirroredAutoencoder):
     >>> import torch
     >>> from sklearn_ae.nn import ConvAutoencoder
     >>> net = ConvAutoencoder(28 * 28, 8, image_shape=(28, 28), channels=(4, 8))
-    >>> reconstruction, code = net(torch.zeros(5, 784))
-    >>> reconstruction.shape, code.shape
+    >>> out = net(torch.zeros(5, 784))
+    >>> out.reconstruction.shape, out.code.shape
     (torch.Size([5, 784]), torch.Size([5, 8]))
     """
 
@@ -201,10 +202,15 @@ class ConvAutoencoder(MirroredAutoencoder):
         *,
         noise=None,
         noise_level=0.0,
+        noise_fill=None,
+        noise_scale=None,
         tied_weights=False,
         match_layers=None,
     ):
-        super().__init__()
+        super().__init__(
+            noise=noise, noise_level=noise_level, noise_fill=noise_fill, noise_scale=noise_scale,
+            match_layers=match_layers,
+        )
         shape = parse_image_shape(image_shape)
         if math.prod(shape) != n_features:
             raise ValueError(
@@ -212,7 +218,6 @@ class ConvAutoencoder(MirroredAutoencoder):
                 f"but X has {n_features} features."
             )
         channels = tuple(int(c) for c in channels)
-        self.match_layers = match_layers
-        self.corruption = Corruption(noise, noise_level)
         self.encoder = _ConvEncoder(shape, channels, n_components, activation)
         self.decoder = _ConvDecoder(self.encoder, channels, n_components, activation, tied_weights)
+        self._check_halves()

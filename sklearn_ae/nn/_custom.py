@@ -4,6 +4,7 @@ import inspect
 
 from torch import nn
 
+from ._contracts import AutoencoderOutput
 from ._dense import Corruption
 
 SIZE_ARGUMENTS = ("n_features", "n_components")
@@ -22,7 +23,8 @@ def build_module(cls, kwargs, **sizes):
         params = inspect.signature(cls).parameters
     except (TypeError, ValueError):  # pragma: no cover - builtins without a signature
         params = {}
-    takes_any = any(p.kind == p.VAR_KEYWORD for p in params.values())
+    # nn.Module's own __init__ takes **kwargs but uses none: a class without an __init__ of its own takes nothing
+    takes_any = cls.__init__ is not nn.Module.__init__ and any(p.kind == p.VAR_KEYWORD for p in params.values())
     kwargs = dict(kwargs)
     for name, value in sizes.items():
         if name not in kwargs and (takes_any or name in params):
@@ -36,7 +38,7 @@ class CustomAutoencoder(nn.Module):
     ``encoder`` maps a batch of rows ``(n, n_features)`` to codes
     ``(n, n_components)``, ``decoder`` maps codes back to ``(n, n_features)``
     (any output shape holding ``n_features`` values per row is flattened).
-    ``forward`` returns ``(reconstruction, code)``.
+    ``forward`` returns an :class:`~sklearn_ae.nn.AutoencoderOutput`.
 
     Parameters
     ----------
@@ -48,7 +50,7 @@ class CustomAutoencoder(nn.Module):
         Widths of the data and of the code.
     encoder_kwargs, decoder_kwargs : dict or None
         Keyword arguments of the two classes.
-    noise, noise_level :
+    noise, noise_level, noise_fill, noise_scale :
         Input corruption in training mode (see :class:`Corruption`).
 
     Examples
@@ -69,18 +71,29 @@ class CustomAutoencoder(nn.Module):
     ...     def forward(self, z):
     ...         return self.net(z)
     >>> net = CustomAutoencoder(Encoder, Decoder, 10, 2, encoder_kwargs={"width": 4})
-    >>> [t.shape for t in net(torch.zeros(3, 10))]
-    [torch.Size([3, 10]), torch.Size([3, 2])]
+    >>> out = net(torch.zeros(3, 10))
+    >>> out.reconstruction.shape, out.code.shape
+    (torch.Size([3, 10]), torch.Size([3, 2]))
     """
 
     def __init__(
-        self, encoder, decoder, n_features, n_components, encoder_kwargs=None, decoder_kwargs=None, *, noise=None,
+        self,
+        encoder,
+        decoder,
+        n_features,
+        n_components,
+        encoder_kwargs=None,
+        decoder_kwargs=None,
+        *,
+        noise=None,
         noise_level=0.0,
+        noise_fill=None,
+        noise_scale=None,
     ):
         super().__init__()
         sizes = {"n_features": n_features, "n_components": n_components}
         self.n_features, self.n_components = n_features, n_components
-        self.corruption = Corruption(noise, noise_level)
+        self.corruption = Corruption(noise, noise_level, fill=noise_fill, scale=noise_scale)
         self.encoder = build_module(encoder, encoder_kwargs or {}, **sizes)
         self.decoder = build_module(decoder, decoder_kwargs or {}, **sizes)
 
@@ -105,4 +118,4 @@ class CustomAutoencoder(nn.Module):
 
     def forward(self, x):
         z = self.encode(self.corruption(x))
-        return self.decode(z), z
+        return AutoencoderOutput(self.decode(z), z)

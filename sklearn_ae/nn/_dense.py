@@ -1,7 +1,7 @@
 """Dense encoder and decoder networks, and the pieces the autoencoder variants share.
 
 Besides the plain :class:`DenseAutoencoder`, this module holds what the
-variants of issue 5 add at the module level:
+autoencoder variants add at the module level:
 
 - :class:`Corruption`, the input noise of a denoising autoencoder (active in
   training mode only);
@@ -12,9 +12,12 @@ variants of issue 5 add at the module level:
   (each pair trained only through the layers between its two members).
 """
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from ._contracts import AutoencoderOutput, MatchableEncoder, MatchableHalf
 
 ACTIVATIONS = {
     "relu": nn.ReLU,
@@ -98,35 +101,57 @@ def make_tied_mlp(source, activation="relu"):
 class Corruption(nn.Module):
     """Input noise of a denoising autoencoder, applied in training mode only.
 
+    It acts in the space the network sees; ``fill`` and ``scale`` carry the
+    user's units into it (the estimators set them from the fitted scaling).
     Random numbers come from torch's current random state (the estimators
     seed it from ``random_state`` inside ``torch.random.fork_rng``).
 
     Parameters
     ----------
     kind : {None, "gaussian", "masking"}
-        ``"gaussian"`` adds ``noise_level`` times standard normal noise;
-        ``"masking"`` sets each entry to 0 with probability ``noise_level``
-        (0 in the scaled space the network sees: the feature's training mean
-        under the default scaling). None is the identity.
+        ``"gaussian"`` adds normal noise of standard deviation
+        ``level * scale``; ``"masking"`` sets each entry, with probability
+        ``level``, to ``fill``. None is the identity.
     level : float
-        The noise level.
+        The noise level: the relative standard deviation, or the masking
+        probability (< 1).
+    fill : array-like of shape (n_features,) or None, default=None
+        Value a masked entry takes, per feature; None is 0.
+    scale : array-like of shape (n_features,) or None, default=None
+        Standard deviation of the Gaussian noise per feature, per unit of
+        ``level``; None is 1.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklearn_ae.nn import Corruption
+    >>> masking = Corruption("masking", 0.5, fill=[9.0, 9.0, 9.0]).train()
+    >>> x = masking(torch.zeros(1000, 3))
+    >>> set(x.unique().tolist()) == {0.0, 9.0}
+    True
     """
 
-    def __init__(self, kind=None, level=0.0):
+    def __init__(self, kind=None, level=0.0, *, fill=None, scale=None):
         super().__init__()
         if kind not in (None, "gaussian", "masking"):
             raise ValueError(f"Unknown noise {kind!r}; expected None, 'gaussian' or 'masking'.")
-        if kind == "masking" and not 0 <= level < 1:
-            raise ValueError(f"noise='masking' needs 0 <= noise_level < 1, got {level}.")
+        if not level >= 0:
+            raise ValueError(f"The noise level must be >= 0, got {level}.")
+        if kind == "masking" and not level < 1:
+            raise ValueError(f"noise='masking' needs noise_level < 1 (a probability), got {level}.")
         self.kind = kind
         self.level = float(level)
+        self.register_buffer("fill", None if fill is None else torch.as_tensor(fill, dtype=torch.float32))
+        self.register_buffer("scale", None if scale is None else torch.as_tensor(scale, dtype=torch.float32))
 
     def forward(self, x):
         if not self.training or self.kind is None or self.level == 0:
             return x
         if self.kind == "gaussian":
-            return x + self.level * torch.randn_like(x)
-        return x * (torch.rand_like(x) >= self.level).to(x.dtype)
+            noise = self.level * torch.randn_like(x)
+            return x + (noise if self.scale is None else noise * self.scale)
+        keep = torch.rand_like(x) >= self.level
+        return torch.where(keep, x, x.new_zeros(()) if self.fill is None else self.fill.to(x.dtype))
 
     def extra_repr(self):
         return f"kind={self.kind!r}, level={self.level}"
@@ -264,24 +289,50 @@ class LinearResidual(nn.Module):
 class MirroredAutoencoder(nn.Module):
     """Shared forward pass of the mirrored autoencoders (dense and convolutional).
 
-    A subclass sets ``self.encoder`` and ``self.decoder`` (objects with
-    ``forward``, ``forward_hidden``, ``resume``, ``head``, and ``n_hidden``
-    as :class:`LinearResidual`), ``self.corruption`` and
-    ``self.match_layers``. ``forward(x)`` corrupts ``x`` in training mode,
-    and returns ``(reconstruction, code)``, or with ``match_layers``
-    ``(reconstruction, code, pairs)``: one ``(encoder activation, decoder
+    A subclass calls ``super().__init__`` with the corruption and layer
+    matching arguments, then sets ``self.encoder`` and ``self.decoder`` and
+    calls :meth:`_check_halves`. With ``match_layers`` the halves must be
+    :class:`~sklearn_ae.nn.MatchableHalf` objects (the encoder, for
+    ``"local"``, a :class:`~sklearn_ae.nn.MatchableEncoder`), as
+    :class:`LinearResidual` is. ``forward(x)`` corrupts ``x`` in training
+    mode and returns an :class:`~sklearn_ae.nn.AutoencoderOutput`; with
+    ``match_layers`` its ``pairs`` hold one ``(encoder activation, decoder
     activation)`` pair per hidden layer, input side first, the decoder's
     activation being the one of the same shape in the mirrored layer.
 
     ``match_layers="global"``: the pairs come from the forward pass, so a
-    pair's distance trains every layer. ``"local"`` (seed 003's second
-    variant): each pair restarts from its encoder activation with the
-    gradient stopped there, runs the layers between the two members of the
-    pair (the linear path's share of the code enters as a constant), and is
-    compared with that stopped activation, so a pair's distance only trains
-    the layers between its two members; the outer layers are left to the
-    reconstruction and to the outer pairs.
+    pair's distance trains every layer. ``"local"``: each pair restarts from
+    its encoder activation with the gradient stopped there, runs the layers
+    between the two members of the pair (the linear path's share of the code
+    enters as a constant), and is compared with that stopped activation, so
+    a pair's distance only trains the layers between its two members; the
+    outer layers are left to the reconstruction and to the outer pairs.
+
+    Parameters
+    ----------
+    noise, noise_level, noise_fill, noise_scale :
+        Input corruption in training mode: ``kind``, ``level``, ``fill`` and
+        ``scale`` of :class:`Corruption`.
+    match_layers : {None, "global", "local"}
+        Also return the mirrored hidden activations from ``forward``.
     """
+
+    def __init__(self, *, noise=None, noise_level=0.0, noise_fill=None, noise_scale=None, match_layers=None):
+        super().__init__()
+        if match_layers not in (None, "global", "local"):
+            raise ValueError(f"match_layers must be None, 'global' or 'local', got {match_layers!r}.")
+        self.match_layers = match_layers
+        self.corruption = Corruption(noise, noise_level, fill=noise_fill, scale=noise_scale)
+
+    def _check_halves(self):
+        """Raise unless the halves support the requested layer matching."""
+        if not self.match_layers:
+            return
+        encoder_protocol = MatchableEncoder if self.match_layers == "local" else MatchableHalf
+        if not (isinstance(self.encoder, encoder_protocol) and isinstance(self.decoder, MatchableHalf)):
+            raise TypeError(f"match_layers={self.match_layers!r} needs halves that implement {encoder_protocol.__name__}.")
+        if self.encoder.n_hidden == 0:
+            raise ValueError("Layer matching needs hidden layers to match; the network has none.")
 
     def encode(self, x):
         return self.encoder(x)
@@ -293,12 +344,12 @@ class MirroredAutoencoder(nn.Module):
         x = self.corruption(x)
         if not self.match_layers:
             z = self.encoder(x)
-            return self.decoder(z), z
+            return AutoencoderOutput(self.decoder(z), z)
         z, enc_hidden = self.encoder.forward_hidden(x)
         out, dec_hidden = self.decoder.forward_hidden(z)
         dec_hidden = dec_hidden[::-1]
         if self.match_layers == "global":
-            return out, z, tuple(zip(enc_hidden, dec_hidden))
+            return AutoencoderOutput(out, z, tuple(zip(enc_hidden, dec_hidden)))
         skip = self.encoder.skip(x)
         skip = None if skip is None else skip.detach()
         n = len(enc_hidden)
@@ -307,7 +358,7 @@ class MirroredAutoencoder(nn.Module):
             e = e.detach()
             z_inner = self.encoder.resume(e, i, skip)
             pairs.append((e, self.decoder.head(z_inner, n - 1 - i)))
-        return out, z, tuple(pairs)
+        return AutoencoderOutput(out, z, tuple(pairs))
 
     def encoder_jacobian(self, x):
         """Jacobian of ``encode`` at each row of ``x``, shape (n_rows, n_components, n_features).
@@ -341,8 +392,8 @@ def autograd_jacobian(fn, x):
 class DenseAutoencoder(MirroredAutoencoder):
     """Encoder and mirrored decoder of dense layers.
 
-    ``forward`` returns ``(reconstruction, code)`` (plus the layer pairs with
-    ``match_layers``, see :class:`MirroredAutoencoder`); ``encode`` and
+    ``forward`` returns an :class:`~sklearn_ae.nn.AutoencoderOutput` (with
+    the layer pairs under ``match_layers``, see :class:`MirroredAutoencoder`); ``encode`` and
     ``decode`` run one half.
 
     Parameters
@@ -357,10 +408,9 @@ class DenseAutoencoder(MirroredAutoencoder):
         Hidden activation, a key of :data:`ACTIVATIONS`.
     linear_path : bool
         Add a linear path around each half (see :class:`LinearResidual`).
-    noise : {None, "gaussian", "masking"}
-        Input corruption in training mode (see :class:`Corruption`).
-    noise_level : float
-        Its level.
+    noise, noise_level, noise_fill, noise_scale :
+        Input corruption in training mode: ``kind``, ``level``, ``fill`` and
+        ``scale`` of :class:`Corruption`.
     tied_weights : bool
         Each decoder layer, the linear path's included, uses the transpose of
         its mirrored encoder layer's weight (:class:`TiedLinear`). With a
@@ -380,14 +430,17 @@ class DenseAutoencoder(MirroredAutoencoder):
         *,
         noise=None,
         noise_level=0.0,
+        noise_fill=None,
+        noise_scale=None,
         tied_weights=False,
         match_layers=None,
     ):
-        super().__init__()
+        super().__init__(
+            noise=noise, noise_level=noise_level, noise_fill=noise_fill, noise_scale=noise_scale,
+            match_layers=match_layers,
+        )
         hidden = tuple(hidden_layer_sizes)
         self.tied_weights = tied_weights
-        self.match_layers = match_layers
-        self.corruption = Corruption(noise, noise_level)
         self.encoder = LinearResidual(n_features, n_components, hidden, activation, linear_path, gate=tied_weights)
         self.decoder = LinearResidual(
             n_components,
@@ -398,6 +451,18 @@ class DenseAutoencoder(MirroredAutoencoder):
             tied_to=self.encoder if tied_weights else None,
             gate=tied_weights,
         )
+        self._check_halves()
+
+    def init_from_pca(self, pca):
+        """Set the linear paths to a fitted :class:`~sklearn.decomposition.PCA`'s maps (see :meth:`init_linear`).
+
+        Codes beyond PCA's components start with zero weights.
+        """
+        if self.encoder.linear is None:
+            raise ValueError("init_from_pca needs the linear path (linear_path=True).")
+        components = np.zeros((self.encoder.linear.out_features, pca.components_.shape[1]))
+        components[: pca.components_.shape[0]] = pca.components_
+        self.init_linear(components, pca.mean_)
 
     @torch.no_grad()
     def init_linear(self, components, mean):

@@ -4,6 +4,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from ._contracts import VAEOutput
 from ._dense import Corruption, LinearResidual
 
 
@@ -18,7 +19,7 @@ class VariationalAutoencoder(nn.Module):
 
     ``forward(x)`` corrupts ``x`` in training mode (with ``noise``), draws
     one reparameterised ``z = mean + std * eps`` from torch's current random
-    state and returns ``(decoded, z, mean, log_var)``.
+    state and returns a :class:`~sklearn_ae.nn.VAEOutput`.
     ``encode`` gives the posterior mean, ``encode_distribution`` the mean and
     log-variance, ``decode`` the decoder's raw output (mean or logits).
 
@@ -41,10 +42,9 @@ class VariationalAutoencoder(nn.Module):
     noise_variance : {"global", "feature"}
         For the Gaussian: one learned variance for all features, or one per
         feature.
-    noise : {None, "gaussian", "masking"}
-        Input corruption in training mode (see :class:`Corruption`).
-    noise_level : float
-        Its level.
+    noise, noise_level, noise_fill, noise_scale :
+        Input corruption in training mode: ``kind``, ``level``, ``fill`` and
+        ``scale`` of :class:`Corruption`.
     """
 
     def __init__(
@@ -58,11 +58,17 @@ class VariationalAutoencoder(nn.Module):
         noise_variance="global",
         noise=None,
         noise_level=0.0,
+        noise_fill=None,
+        noise_scale=None,
     ):
         super().__init__()
+        if likelihood not in ("gaussian", "bernoulli"):
+            raise ValueError(f"likelihood must be 'gaussian' or 'bernoulli', got {likelihood!r}.")
+        if noise_variance not in ("global", "feature"):
+            raise ValueError(f"noise_variance must be 'global' or 'feature', got {noise_variance!r}.")
         hidden = tuple(hidden_layer_sizes)
         self.n_components = n_components
-        self.corruption = Corruption(noise, noise_level)
+        self.corruption = Corruption(noise, noise_level, fill=noise_fill, scale=noise_scale)
         self.encoder = LinearResidual(n_features, 2 * n_components, hidden, activation, linear_path)
         self.decoder = LinearResidual(n_components, n_features, hidden[::-1], activation, linear_path)
         if likelihood == "gaussian":
@@ -87,7 +93,21 @@ class VariationalAutoencoder(nn.Module):
     def forward(self, x):
         mean, log_var = self.encode_distribution(self.corruption(x))
         z = mean + torch.exp(0.5 * log_var) * torch.randn_like(mean)
-        return self.decode(z), z, mean, log_var
+        return VAEOutput(self.decode(z), z, mean, log_var)
+
+    def init_from_pca(self, pca):
+        """Start at the probabilistic PCA model of a fitted :class:`~sklearn.decomposition.PCA` (see :meth:`init_ppca`).
+
+        PCA's noise variance (the mean discarded eigenvalue) is floored at
+        ``1e-6`` of the data's mean variance: it is 0 when nothing is
+        discarded, and undefined for a single row.
+        """
+        lam = np.nan_to_num(pca.explained_variance_)
+        noise = float(np.nan_to_num(pca.noise_variance_))
+        n_features = pca.components_.shape[1]
+        mean_variance = (lam.sum() + noise * (n_features - lam.size)) / n_features
+        floor = 1e-6 * mean_variance if mean_variance > 0 else 1.0
+        self.init_ppca(pca.components_, lam, pca.mean_, max(noise, floor))
 
     @torch.no_grad()
     def init_ppca(self, components, explained_variance, mean, noise_variance):

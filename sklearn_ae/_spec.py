@@ -1,0 +1,314 @@
+"""One place decides the network: the estimators' flat parameters, turned once into a :class:`NetworkSpec`.
+
+The user-facing parameters stay flat (``GridSearchCV`` searches ``noise``,
+not ``module__noise``). At ``fit`` each estimator calls one builder here
+(:func:`autoencoder_spec` or :func:`vae_spec`) with its parameters; the
+builder resolves every ``"auto"``, refuses combinations that cannot work
+with an error that names them, and returns the explicit description of the
+torch module, the loss, the scaling, the start and the output that the
+shared core (:mod:`sklearn_ae._base`) then builds and trains. The torch
+modules validate their own arguments.
+
+The autoencoder variants are groups of parameters (:data:`VARIANTS`); each
+estimator declares the groups it supports and gets exactly their
+parameters and constraints (:func:`variant_constraints`).
+"""
+
+from dataclasses import dataclass, field
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.utils._param_validation import Interval, StrOptions
+
+from ._losses import AutoencoderLoss, VAELoss, penalty_parts
+from .nn import ConvAutoencoder, CustomAutoencoder, DenseAutoencoder, VariationalAutoencoder
+from .nn._conv import parse_image_shape
+
+# The variants: each a group of estimator parameters with their constraints.
+VARIANTS = {
+    "denoising": {
+        "noise": [StrOptions({"gaussian", "masking"}), None],
+        "noise_level": [Interval(Real, 0, None, closed="left")],
+        "mask_value": [Real, StrOptions({"mean"})],
+    },
+    "sparse": {
+        "sparsity": [Interval(Real, 0, None, closed="left")],
+        "sparsity_target": [Interval(Real, 0, 1, closed="neither"), None],
+    },
+    "contractive": {"contractive": [Interval(Real, 0, None, closed="left")]},
+    "tied": {"tied_weights": ["boolean"]},
+    "layer_matching": {
+        "layer_matching": [Interval(Real, 0, None, closed="left")],
+        "layer_matching_local": ["boolean"],
+    },
+    "conv": {"image_shape": ["array-like", None]},
+    "custom": {
+        "encoder": [type, None],
+        "decoder": [type, None],
+        "encoder_kwargs": [dict, None],
+        "decoder_kwargs": [dict, None],
+    },
+}
+
+# hidden_layer_sizes="auto", measured: dense widths on MNIST (benchmarks/results_defaults.md),
+# convolution channels on MNIST (benchmarks/results_variants_conv.md).
+AUTO_HIDDEN_LAYER_SIZES = {"dense": (512, 128), "conv": (16, 32, 64)}
+
+
+def variant_constraints(variants):
+    """The ``_parameter_constraints`` entries of the variant groups ``variants``."""
+    return {name: rule for group in variants for name, rule in VARIANTS[group].items()}
+
+
+@dataclass(frozen=True)
+class CorruptionSpec:
+    """Input corruption of a denoising autoencoder, in the user's units.
+
+    Attributes
+    ----------
+    kind : {"gaussian", "masking"}
+        The noise.
+    level : float
+        Gaussian: standard deviation as a fraction of each feature's training
+        standard deviation. Masking: the probability of masking an entry.
+    mask_value : float or "mean"
+        The value, in the input's units, that a masked entry takes.
+    """
+
+    kind: str
+    level: float
+    mask_value: object = 0.0
+
+    def module_kwargs(self, scaling):
+        """The module's ``noise*`` arguments in the scaled space the network sees.
+
+        ``scaling`` is the fitted :class:`~sklearn_ae._data.InputScaling`.
+        """
+        if self.kind == "masking":
+            value = scaling.mean if self.mask_value == "mean" else np.full_like(scaling.mean, float(self.mask_value))
+            fill = (value - scaling.offset) / scaling.scale
+            return {"noise": "masking", "noise_level": self.level, "noise_fill": fill.astype(np.float32)}
+        noise_scale = scaling.std / scaling.scale
+        return {"noise": "gaussian", "noise_level": self.level, "noise_scale": noise_scale.astype(np.float32)}
+
+
+@dataclass(frozen=True)
+class NetworkSpec:
+    """Everything ``fit`` builds and trains, decided from the parameters in one place.
+
+    Attributes
+    ----------
+    module : type
+        The torch module class (:mod:`sklearn_ae.nn`).
+    module_kwargs : dict
+        Its arguments, except the corruption's.
+    criterion : type
+        The loss module (:mod:`sklearn_ae._losses`).
+    criterion_kwargs : dict
+        Its arguments.
+    parts : tuple of str
+        The loss parts the criterion reports (recorded in the history).
+    scaling : {"global", "standard", "minmax"} or None
+        The input scaling.
+    init : {"pca", "random"}
+        ``"pca"``: the module starts at the PCA solution of the scaled data
+        (it implements :class:`~sklearn_ae.nn.PCAInitializable`).
+    output : {"identity", "sigmoid"}
+        What turns the decoder's raw output into the reconstruction's mean.
+    corruption : CorruptionSpec or None
+        The input noise of the denoising variant.
+    unit_interval : str or None
+        When the loss needs data in [0, 1], the parameter that asks for it
+        (for the error message).
+    callbacks : tuple of (str, skorch.callbacks.Callback)
+        Extra training callbacks.
+    """
+
+    module: type
+    module_kwargs: dict
+    criterion: type
+    criterion_kwargs: dict
+    parts: tuple
+    scaling: object
+    init: str
+    output: str = "identity"
+    corruption: CorruptionSpec = None
+    unit_interval: str = None
+    callbacks: tuple = field(default=())
+
+    def mean_output(self, module, z):
+        """The reconstruction's mean (in the scaled space) at codes ``z``."""
+        out = module.decode(z)
+        return out.sigmoid() if self.output == "sigmoid" else out
+
+
+# ----------------------------------------------------------------- pieces
+def _positive_int(value, name):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, Integral) or value < 1:
+        raise ValueError(f"{name} must be a positive int, got {value!r}.")
+    return int(value)
+
+
+def hidden_layer_sizes(value, kind):
+    """``hidden_layer_sizes`` as a tuple of positive ints; ``"auto"`` depends on the network ``kind``."""
+    if isinstance(value, str):
+        return AUTO_HIDDEN_LAYER_SIZES["conv" if kind == "conv" else "dense"]
+    sizes = np.asarray(value, dtype=object)
+    if sizes.ndim != 1:
+        raise ValueError(f"hidden_layer_sizes must be a sequence of positive ints, got {value!r}.")
+    try:
+        return tuple(_positive_int(s, "Each entry of hidden_layer_sizes") for s in sizes)
+    except ValueError:
+        raise ValueError(f"hidden_layer_sizes must be a sequence of positive ints, got {value!r}.") from None
+
+
+def _corruption(params):
+    if params["noise"] is None:
+        return None
+    if params["noise"] == "masking" and not params["noise_level"] < 1:
+        raise ValueError(f"noise='masking' needs noise_level < 1 (a probability), got {params['noise_level']}.")
+    return CorruptionSpec(params["noise"], float(params["noise_level"]), params["mask_value"])
+
+
+def _penalties(params, groups):
+    """Criterion arguments of the active penalties of the variant ``groups`` (see ``penalty_terms``)."""
+    kwargs = {}
+    if "sparse" in groups and params["sparsity"] > 0:
+        kwargs.update(sparsity=params["sparsity"], sparsity_target=params["sparsity_target"])
+    if "contractive" in groups and params["contractive"] > 0:
+        kwargs["contractive"] = params["contractive"]
+    if "layer_matching" in groups and params["layer_matching"] > 0:
+        kwargs["layer_matching"] = params["layer_matching"]
+    return kwargs
+
+
+def _resolve_init(init, default, kind):
+    if init == "auto":
+        return default
+    if init == "pca" and kind != "dense":
+        what = "image_shape" if kind == "conv" else "a custom encoder and decoder"
+        raise ValueError(f"init='pca' needs the dense network's linear path; with {what} use init='auto' or 'random'.")
+    return init
+
+
+def _network_kind(params):
+    if params["encoder"] is not None or params["decoder"] is not None:
+        if params["encoder"] is None or params["decoder"] is None:
+            raise ValueError("A custom network needs both encoder and decoder (torch.nn.Module classes).")
+        return "custom"
+    if params["encoder_kwargs"] or params["decoder_kwargs"]:
+        raise ValueError("encoder_kwargs or decoder_kwargs given, but encoder and decoder are None (no custom network).")
+    return "conv" if params["image_shape"] is not None else "dense"
+
+
+# --------------------------------------------------------------- builders
+def autoencoder_spec(params, n_features):
+    """The network of :class:`~sklearn_ae.AutoencoderTransformer` with parameters ``params``.
+
+    Parameters
+    ----------
+    params : dict
+        The estimator's ``get_params(deep=False)``.
+    n_features : int
+        Width of the data.
+
+    Returns
+    -------
+    spec : NetworkSpec
+    """
+    kind = _network_kind(params)
+    bce = params["loss"] == "bce"
+    match = None
+    if params["layer_matching"] > 0:
+        match = "local" if params["layer_matching_local"] else "global"
+    if kind == "custom":
+        if params["image_shape"] is not None:
+            raise ValueError(
+                "image_shape selects the built-in convolutional network; it cannot be combined with a custom "
+                "encoder and decoder (reshape inside your modules)."
+            )
+        if params["tied_weights"] or match:
+            raise ValueError(
+                "tied_weights and layer_matching need the built-in networks; they are not available with a "
+                "custom encoder and decoder."
+            )
+    init = _resolve_init(params["init"], "random" if bce or kind != "dense" else "pca", kind)
+    sizes = {"n_features": n_features, "n_components": _positive_int(params["n_components"], "n_components")}
+    if kind == "custom":
+        module, module_kwargs = CustomAutoencoder, {
+            "encoder": params["encoder"],
+            "decoder": params["decoder"],
+            "encoder_kwargs": params["encoder_kwargs"] or {},
+            "decoder_kwargs": params["decoder_kwargs"] or {},
+            **sizes,
+        }
+    else:
+        hidden = hidden_layer_sizes(params["hidden_layer_sizes"], kind)
+        if match and not hidden:
+            raise ValueError("layer_matching > 0 needs hidden layers to match; hidden_layer_sizes is empty.")
+        shared = {"activation": params["activation"], "tied_weights": params["tied_weights"], "match_layers": match}
+        if kind == "conv":
+            image_shape = parse_image_shape(params["image_shape"])
+            module, module_kwargs = ConvAutoencoder, {**sizes, "image_shape": image_shape, "channels": hidden, **shared}
+        else:
+            module = DenseAutoencoder
+            module_kwargs = {**sizes, "hidden_layer_sizes": hidden, "linear_path": init == "pca", **shared}
+    penalties = _penalties(params, ("sparse", "contractive", "layer_matching"))
+    return NetworkSpec(
+        module=module,
+        module_kwargs=module_kwargs,
+        criterion=AutoencoderLoss,
+        criterion_kwargs={"loss": params["loss"], **penalties},
+        parts=AutoencoderLoss.parts + penalty_parts(**penalties),
+        scaling=_resolve_scaling(params["scaling"], None if bce else "global"),
+        init=init,
+        output="sigmoid" if bce else "identity",
+        corruption=_corruption(params),
+        unit_interval="loss='bce'" if bce else None,
+    )
+
+
+def vae_spec(params, n_features, callbacks=()):
+    """The network of :class:`~sklearn_ae.VAETransformer` with parameters ``params``.
+
+    Parameters
+    ----------
+    params : dict
+        The estimator's ``get_params(deep=False)``.
+    n_features : int
+        Width of the data.
+    callbacks : tuple of (str, Callback)
+        Extra training callbacks (the KL warm-up).
+
+    Returns
+    -------
+    spec : NetworkSpec
+    """
+    bernoulli = params["likelihood"] == "bernoulli"
+    init = _resolve_init(params["init"], "random" if bernoulli else "pca", "dense")
+    penalties = _penalties(params, ("sparse",))
+    return NetworkSpec(
+        module=VariationalAutoencoder,
+        module_kwargs={
+            "n_features": n_features,
+            "n_components": _positive_int(params["n_components"], "n_components"),
+            "hidden_layer_sizes": hidden_layer_sizes(params["hidden_layer_sizes"], "dense"),
+            "activation": params["activation"],
+            "linear_path": init == "pca",
+            "likelihood": params["likelihood"],
+            "noise_variance": params["noise_variance"],
+        },
+        criterion=VAELoss,
+        criterion_kwargs={"likelihood": params["likelihood"], "beta": params["beta"], **penalties},
+        parts=VAELoss.parts + penalty_parts(**penalties),
+        scaling=_resolve_scaling(params["scaling"], None if bernoulli else "global"),
+        init=init,
+        output="sigmoid" if bernoulli else "identity",
+        corruption=_corruption(params),
+        unit_interval="likelihood='bernoulli'" if bernoulli else None,
+        callbacks=tuple(callbacks),
+    )
+
+
+def _resolve_scaling(scaling, default):
+    return default if scaling == "auto" else scaling
