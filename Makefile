@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip install -q --disable-pip-version-check -c .ci/constraints.txt
 PYTEST_WORKERS ?= 2
 
-.PHONY: install dev demo test bench clean docs docs-test
+.PHONY: install dev demo lint test clean docs docs-test
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,9 +26,15 @@ dev: $(VENV)/.installed-dev
 demo: install
 	$(PY) benchmarks/demo.py --out demo_output
 
-## make test: the whole test suite, doctests included.
-test: dev
-	$(PY) -m pytest -n $(PYTEST_WORKERS) -q
+## make lint: ruff's lint rules and its formatting, checked (configuration in pyproject.toml).
+lint: dev
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+## make test: the lint, then the whole test suite, doctests included.
+## SCIPY_ARRAY_API=1 lets scikit-learn's array-API checks run instead of skipping.
+test: dev lint
+	SCIPY_ARRAY_API=1 $(PY) -m pytest -n $(PYTEST_WORKERS) -q
 
 $(VENV)/.installed-docs: pyproject.toml .ci/constraints.txt | $(VENV)/bin/python
 	$(PIP) -e ".[docs]"
