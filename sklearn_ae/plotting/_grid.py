@@ -33,6 +33,14 @@ def _check_image_shape(image_shape, n_features):
     return shape
 
 
+def _check_grid(images, image_shape):
+    """``images`` as a float64 array (n_rows, n_cols, n_features) and ``image_shape`` checked against it."""
+    images = np.asarray(images, dtype=np.float64)
+    if images.ndim != 3 or min(images.shape) == 0:
+        raise ValueError(f"images must be a non-empty array (n_rows, n_cols, n_features), got shape {images.shape}.")
+    return images, _check_image_shape(image_shape, images.shape[-1])
+
+
 def _as_image(row, shape):
     """A flat row as an (H, W) or (H, W, 3) array."""
     if len(shape) == 2:
@@ -124,11 +132,3 @@ class _ImageGridDisplayMixin:
         )
         self.figure_, self.ax_ = fig, ax
         return self
-
-
-def _check_grid(images, image_shape):
-    """``images`` as a float64 array (n_rows, n_cols, n_features) and ``image_shape`` checked against it."""
-    images = np.asarray(images, dtype=np.float64)
-    if images.ndim != 3 or min(images.shape) == 0:
-        raise ValueError(f"images must be a non-empty array (n_rows, n_cols, n_features), got shape {images.shape}.")
-    return images, _check_image_shape(image_shape, images.shape[-1])
