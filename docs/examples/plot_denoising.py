@@ -44,9 +44,9 @@ for name, model in (("PCA", pca), ("plain autoencoder", plain), ("denoising auto
 # Clean test digits on top, then the masked inputs and each model's
 # reconstruction of them; errors are against the clean digits.
 rows = slice(0, 10)
-ReconstructionDisplay(
+ReconstructionDisplay.from_reconstructions(
     X_test[rows],
     [X_masked[rows], *[r[rows] for r in reconstructions.values()]],
     names=["masked input", *reconstructions],
     image_shape=(8, 8),
-).plot()
+)
