@@ -3,6 +3,7 @@
 import pytest
 import torch
 from torch import nn
+from unit_helpers import assert_corrupts_in_training_only
 
 from sklearn_ae.nn import CustomAutoencoder
 from sklearn_ae.nn._custom import build_module
@@ -133,8 +134,4 @@ def test_custom_autoencoder_rejects_wrong_output_width():
 
 def test_custom_autoencoder_corrupts_in_training_only():
     module = CustomAutoencoder(SizedEncoder, SizedDecoder, 6, 2, noise="masking", noise_level=0.5)
-    x = torch.randn(30, 6)
-    torch.manual_seed(0)
-    train_code = module.train()(x)[1]
-    torch.testing.assert_close(module.eval()(x)[1], module.encoder(x))
-    assert not torch.allclose(train_code, module.encoder(x))
+    assert_corrupts_in_training_only(module, torch.randn(30, 6), code_index=1)

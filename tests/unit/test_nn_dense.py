@@ -5,7 +5,7 @@ import pytest
 import torch
 from sklearn.decomposition import PCA
 from torch import nn
-from unit_helpers import n_parameters, randomize_, reference_jacobian, rows
+from unit_helpers import assert_corrupts_in_training_only, n_parameters, randomize_, reference_jacobian, rows
 
 from sklearn_ae.nn import ACTIVATIONS, Corruption, DenseAutoencoder, LinearResidual, TiedLinear, make_mlp
 from sklearn_ae.nn._dense import autograd_jacobian
@@ -150,12 +150,7 @@ def test_corruption_rejects_bad_settings(kind, level):
 @pytest.mark.parametrize("noise", ["masking", "gaussian"])
 def test_dense_autoencoder_corrupts_in_training_only(noise):
     module = randomize_(DenseAutoencoder(6, 2, (4,), noise=noise, noise_level=0.5).double())
-    x = rows(10, 6)
-    torch.manual_seed(0)
-    train_out = module.train()(x)[0]
-    eval_out = module.eval()(x)[0]
-    torch.testing.assert_close(eval_out, module.decode(module.encode(x)))
-    assert not torch.allclose(train_out, eval_out)
+    assert_corrupts_in_training_only(module, rows(10, 6), code_index=1)
 
 
 # ----------------------------------------------------------------- Jacobians

@@ -27,3 +27,12 @@ def reference_jacobian(fn, x):
 def n_parameters(module):
     """Number of distinct trainable numbers (shared Parameters counted once)."""
     return sum(p.numel() for p in module.parameters())
+
+
+def assert_corrupts_in_training_only(module, x, code_index):
+    """``module(x)[code_index]`` is ``module.encode(x)`` in eval mode, and differs from it in training mode."""
+    torch.manual_seed(0)
+    train_code = module.train()(x)[code_index]
+    clean = module.encode(x)
+    torch.testing.assert_close(module.eval()(x)[code_index], clean)
+    assert not torch.allclose(train_code, clean)
