@@ -1,0 +1,87 @@
+"""Unit tests of sklearn_ae._likelihood against numpy, scipy and finite differences."""
+
+import numpy as np
+import pytest
+import torch
+from scipy.stats import multivariate_normal
+from torch import nn
+from unit_helpers import randomize_, rows
+
+from sklearn_ae._likelihood import fit_gaussian, gaussian_logpdf, half_log_volume, jacobian_batch_size
+
+
+def _codes(n=50, k=3, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.normal(size=(n, k)) @ rng.normal(size=(k, k)) + rng.normal(size=k)
+
+
+@pytest.mark.parametrize("k", [1, 3])
+def test_fit_gaussian_matches_numpy(k):
+    Z = _codes(k=k)
+    mean, cov = fit_gaussian(Z)
+    np.testing.assert_allclose(mean, Z.mean(axis=0), rtol=1e-12)
+    np.testing.assert_allclose(cov, np.atleast_2d(np.cov(Z, rowvar=False, ddof=1)), rtol=1e-6, atol=1e-8)
+    assert cov.shape == (k, k)
+
+
+@pytest.mark.parametrize("Z", [np.array([[1.0, -2.0, 0.5]]), np.full((10, 3), 4.0)], ids=["one_sample", "constant"])
+def test_fit_gaussian_stays_positive_definite(Z):
+    mean, cov = fit_gaussian(Z)
+    np.testing.assert_allclose(mean, Z[0])
+    np.testing.assert_allclose(cov, cov.T)
+    assert np.linalg.eigvalsh(cov).min() > 0
+    np.linalg.cholesky(cov)
+
+
+@pytest.mark.parametrize("k", [1, 3])
+def test_gaussian_logpdf_matches_scipy(k):
+    Z = _codes(k=k)
+    rng = np.random.default_rng(1)
+    A = rng.normal(size=(k, k))
+    mean, cov = rng.normal(size=k), A @ A.T + 0.1 * np.eye(k)
+    expected = np.atleast_1d(multivariate_normal(mean, cov).logpdf(Z))
+    np.testing.assert_allclose(gaussian_logpdf(Z, mean, cov), expected, rtol=1e-10)
+
+
+@torch.no_grad()
+def _finite_difference_half_log_volume(decode, z, h=1e-5):
+    out = []
+    for row in z:
+        columns = []
+        for j in range(row.shape[0]):
+            step = torch.zeros_like(row)
+            step[j] = h
+            columns.append((decode((row + step)[None])[0] - decode((row - step)[None])[0]) / (2 * h))
+        J = torch.stack(columns, dim=1).numpy()
+        out.append(0.5 * np.linalg.slogdet(J.T @ J)[1])
+    return np.array(out)
+
+
+def test_half_log_volume_matches_finite_differences():
+    torch.manual_seed(0)
+    decoder = randomize_(nn.Sequential(nn.Linear(2, 6), nn.Tanh(), nn.Linear(6, 5)).double(), scale=1.0)
+    z = rows(4, 2)
+    expected = _finite_difference_half_log_volume(decoder, z)
+    np.testing.assert_allclose(half_log_volume(decoder, z).detach().numpy(), expected, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("scale", [1.0, 2.5])
+def test_half_log_volume_of_scaled_orthonormal_columns(scale):
+    Q, _ = np.linalg.qr(np.random.default_rng(0).normal(size=(6, 3)))
+    decoder = nn.Linear(3, 6).double()
+    with torch.no_grad():
+        decoder.weight.copy_(torch.as_tensor(scale * Q))
+    got = half_log_volume(decoder, rows(5, 3)).detach().numpy()
+    # J = scale * Q, J^T J = scale^2 I_3: half the log-determinant is 3 log(scale), exactly 0 for scale 1
+    np.testing.assert_allclose(got, np.full(5, 3 * np.log(scale)), rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("n_features, n_components, budget", [(784, 8, 2**24), (10, 3, 100), (7, 1, 7), (5, 5, 1000)])
+def test_jacobian_batch_size_fills_the_budget(n_features, n_components, budget):
+    per_row = n_features * n_components
+    rows_per_batch = jacobian_batch_size(n_features, n_components, budget)
+    assert rows_per_batch * per_row <= budget < (rows_per_batch + 1) * per_row
+
+
+def test_jacobian_batch_size_is_at_least_one():
+    assert jacobian_batch_size(1000, 1000, budget=100) == 1

@@ -1,0 +1,320 @@
+"""Unit tests of sklearn_ae._losses against formulas computed independently (numpy, scipy, torch)."""
+
+import numpy as np
+import pytest
+import torch
+from scipy.special import expit, rel_entr
+from scipy.stats import norm
+from torch import nn
+from unit_helpers import randomize_, reference_jacobian, rows
+
+from sklearn_ae._losses import (
+    AutoencoderLoss,
+    VAELoss,
+    bernoulli_nll,
+    contractive_penalty,
+    gaussian_kl,
+    gaussian_nll,
+    kl_sparsity,
+    l1_sparsity,
+    layer_matching_losses,
+    penalty_parts,
+    penalty_terms,
+    reconstruction_loss,
+)
+from sklearn_ae.nn import DenseAutoencoder
+
+
+def _bernoulli_nll_numpy(x, logits):
+    p = expit(logits)
+    return -(x * np.log(p) + (1 - x) * np.log(1 - p)).sum(axis=-1)
+
+
+def _unit_interval(n, d, seed=0):
+    return torch.rand(n, d, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
+
+
+class _EncodeOnly(nn.Module):
+    """A tiny module with ``encode`` and no ``encoder_jacobian``: the autograd path."""
+
+    def __init__(self, n_features=4, n_components=2):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(n_features, 3), nn.Tanh(), nn.Linear(3, n_components)).double()
+
+    def encode(self, x):
+        return self.net(x)
+
+
+def _tiny_dense():
+    return randomize_(DenseAutoencoder(4, 2, (3,), activation="tanh").double())
+
+
+def _contractive_reference(encode, x):
+    return reference_jacobian(encode, x).pow(2).sum() / x.shape[0]
+
+
+# ------------------------------------------------------------- reconstruction
+def test_reconstruction_mse_is_mean_squared_error():
+    out, target = rows(5, 3, seed=1), rows(5, 3, seed=2)
+    expected = ((out.numpy() - target.numpy()) ** 2).mean()
+    np.testing.assert_allclose(reconstruction_loss(out, target, "mse").item(), expected, rtol=1e-12)
+
+
+def test_reconstruction_bce_reads_logits():
+    logits, target = rows(5, 3, seed=1), _unit_interval(5, 3)
+    expected = _bernoulli_nll_numpy(target.numpy(), logits.numpy()).sum() / target.numel()
+    np.testing.assert_allclose(reconstruction_loss(logits, target, "bce").item(), expected, rtol=1e-12)
+
+
+def test_reconstruction_unknown_kind_raises():
+    with pytest.raises(ValueError, match="Unknown reconstruction loss"):
+        reconstruction_loss(rows(2, 2), rows(2, 2), "mae")
+
+
+# ------------------------------------------------------------------ sparsity
+def test_l1_sparsity_is_mean_row_l1_norm():
+    code = rows(6, 3)
+    expected = np.abs(code.numpy()).sum(axis=1).mean()
+    np.testing.assert_allclose(l1_sparsity(code).item(), expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("target", [0.05, 0.3, 0.5])
+def test_kl_sparsity_is_zero_at_target_mean_activation(target):
+    # two rows per unit, whose sigmoids average exactly to the target
+    low, high = target / 2, 3 * target / 2
+    code = torch.tensor([[np.log(low / (1 - low))] * 3, [np.log(high / (1 - high))] * 3], dtype=torch.float64)
+    assert abs(kl_sparsity(code, target).item()) < 1e-10
+
+
+@pytest.mark.parametrize("target", [0.05, 0.5])
+def test_kl_sparsity_is_bernoulli_kl_per_unit(target):
+    code = rows(7, 3)
+    rho = expit(code.numpy()).mean(axis=0)
+    expected = (rel_entr(target, rho) + rel_entr(1 - target, 1 - rho)).sum()
+    np.testing.assert_allclose(kl_sparsity(code, target).item(), expected, rtol=1e-10)
+
+
+# --------------------------------------------------------------- contractive
+@pytest.mark.parametrize("make", [_tiny_dense, _EncodeOnly], ids=["closed_form", "autograd"])
+def test_contractive_penalty_is_mean_squared_jacobian_norm(make):
+    module, x = make(), rows(5, 4)
+    expected = _contractive_reference(module.encode, x)
+    np.testing.assert_allclose(contractive_penalty(module, x).item(), expected.item(), rtol=1e-10)
+
+
+@pytest.mark.parametrize("make", [_tiny_dense, _EncodeOnly], ids=["closed_form", "autograd"])
+def test_contractive_penalty_gradient_matches_reference(make):
+    module, x = make(), rows(5, 4)
+    params = list(module.parameters())
+    got = torch.autograd.grad(contractive_penalty(module, x), params, allow_unused=True)
+    expected = torch.autograd.grad(
+        torch.stack([
+            torch.autograd.functional.jacobian(lambda v: module.encode(v[None])[0], r, create_graph=True)
+            .pow(2).sum() for r in x
+        ]).sum() / x.shape[0],
+        params,
+        allow_unused=True,
+    )
+    for g, e in zip(got, expected):
+        if e is None:
+            assert g is None or torch.count_nonzero(g) == 0
+        else:
+            torch.testing.assert_close(g, e, rtol=1e-9, atol=1e-12)
+
+
+def test_dense_closed_form_jacobian_path_is_taken(monkeypatch):
+    module = _tiny_dense()
+    calls = []
+    monkeypatch.setattr(module, "encoder_jacobian", lambda x: calls.append(x) or torch.zeros(x.shape[0], 2, 4))
+    assert contractive_penalty(module, rows(3, 4)).item() == 0.0
+    assert len(calls) == 1
+
+
+# ------------------------------------------------------------ layer matching
+def test_layer_matching_losses_one_mse_per_pair():
+    pairs = [(rows(4, 3, seed=1), rows(4, 3, seed=2)), (rows(4, 5, seed=3), rows(4, 5, seed=4))]
+    got = layer_matching_losses(pairs)
+    expected = [((e.numpy() - d.numpy()) ** 2).mean() for e, d in pairs]
+    np.testing.assert_allclose([g.item() for g in got], expected, rtol=1e-12)
+
+
+def test_layer_matching_losses_empty():
+    assert layer_matching_losses([]) == []
+
+
+# ----------------------------------------------------------------- penalties
+@pytest.mark.parametrize(
+    "weights, expected",
+    [
+        ({}, ()),
+        ({"sparsity": 1.0}, ("sparsity",)),
+        ({"layer_matching": 2.0, "sparsity": 0.1}, ("sparsity", "layer_matching")),
+        ({"contractive": 1.0, "layer_matching": 1.0, "sparsity": 1.0}, ("sparsity", "contractive", "layer_matching")),
+        ({"sparsity": 0.0, "contractive": 1.0, "sparsity_target": 0.1}, ("contractive",)),
+    ],
+)
+def test_penalty_parts_lists_positive_weights_in_order(weights, expected):
+    assert penalty_parts(**weights) == expected
+
+
+def _y_pred_with_pairs(module, x):
+    code = module.encode(x)
+    pairs = ((rows(x.shape[0], 3, seed=5), rows(x.shape[0], 3, seed=6)),)
+    return module.decode(code), code, pairs
+
+
+def _reference_parts(y_pred, x, module, sparsity_target=None):
+    code = y_pred[1].detach().numpy()
+    if sparsity_target is None:
+        sparse = np.abs(code).sum(axis=1).mean()
+    else:
+        rho = expit(code).mean(axis=0)
+        sparse = (rel_entr(sparsity_target, rho) + rel_entr(1 - sparsity_target, 1 - rho)).sum()
+    enc, dec = y_pred[2][0]
+    return {
+        "sparsity": sparse,
+        "contractive": _contractive_reference(module.encode, x).item(),
+        "layer_matching": ((enc.numpy() - dec.numpy()) ** 2).mean(),
+    }
+
+
+@pytest.mark.parametrize("sparsity_target", [None, 0.2])
+@pytest.mark.parametrize(
+    "weights", [{"sparsity": 0.3}, {"contractive": 0.7}, {"layer_matching": 2.0},
+                {"sparsity": 0.3, "contractive": 0.7, "layer_matching": 2.0}]
+)
+def test_penalty_terms_weights_the_active_parts(weights, sparsity_target):
+    module, x = _tiny_dense(), rows(5, 4)
+    y_pred = _y_pred_with_pairs(module, x)
+    total, parts = penalty_terms(y_pred, x, module, sparsity_target=sparsity_target, **weights)
+    reference = _reference_parts(y_pred, x, module, sparsity_target)
+    assert set(parts) == set(weights)
+    for name in weights:
+        np.testing.assert_allclose(parts[name].item(), reference[name], rtol=1e-9)
+    np.testing.assert_allclose(total.item(), sum(w * reference[n] for n, w in weights.items()), rtol=1e-9)
+
+
+def test_penalty_terms_all_off_is_zero_and_empty():
+    module, x = _tiny_dense(), rows(5, 4)
+    total, parts = penalty_terms(_y_pred_with_pairs(module, x), x, module)
+    assert parts == {}
+    assert total == 0
+
+
+def test_penalty_terms_layer_matching_without_pairs_is_zero():
+    module, x = _tiny_dense(), rows(5, 4)
+    code = module.encode(x)
+    total, parts = penalty_terms((module.decode(code), code), x, module, layer_matching=1.0)
+    assert parts["layer_matching"].item() == 0.0
+    assert float(total) == 0.0
+
+
+# ---------------------------------------------------------- AutoencoderLoss
+@pytest.mark.parametrize("loss", ["mse", "bce"])
+@pytest.mark.parametrize("weights", [{}, {"sparsity": 0.3, "contractive": 0.7, "layer_matching": 2.0}])
+def test_autoencoder_loss_total_is_sum_of_weighted_parts(loss, weights):
+    module, x = _tiny_dense(), _unit_interval(5, 4)
+    y_pred = _y_pred_with_pairs(module, x)
+    out = AutoencoderLoss(loss=loss, **weights)(y_pred, x, module=module)
+    recon_np, x_np = y_pred[0].detach().numpy(), x.numpy()
+    if loss == "mse":
+        recon = ((recon_np - x_np) ** 2).mean()
+    else:
+        recon = _bernoulli_nll_numpy(x_np, recon_np).sum() / x_np.size
+    reference = _reference_parts(y_pred, x, module)
+    assert set(out) == {"loss", "reconstruction", *weights}
+    assert set(out) - {"loss"} == set(AutoencoderLoss.active_parts(**weights))
+    np.testing.assert_allclose(out["reconstruction"].item(), recon, rtol=1e-10)
+    expected = recon + sum(w * reference[n] for n, w in weights.items())
+    np.testing.assert_allclose(out["loss"].item(), expected, rtol=1e-9)
+
+
+# ---------------------------------------------------------- likelihood parts
+@pytest.mark.parametrize("log_var_shape", [(1,), (3,), (4, 3)], ids=["global", "feature", "element"])
+def test_gaussian_nll_matches_scipy(log_var_shape):
+    x, mean = rows(4, 3, seed=1), rows(4, 3, seed=2)
+    log_var = 0.5 * torch.randn(log_var_shape, generator=torch.Generator().manual_seed(3), dtype=torch.float64)
+    std = np.exp(0.5 * np.broadcast_to(log_var.numpy(), x.shape))
+    expected = -norm.logpdf(x.numpy(), loc=mean.numpy(), scale=std).sum(axis=1)
+    np.testing.assert_allclose(gaussian_nll(x, mean, log_var).numpy(), expected, rtol=1e-12)
+
+
+def test_bernoulli_nll_matches_numpy():
+    x, logits = _unit_interval(4, 3), rows(4, 3)
+    np.testing.assert_allclose(bernoulli_nll(x, logits).numpy(), _bernoulli_nll_numpy(x.numpy(), logits.numpy()))
+
+
+def test_gaussian_kl_matches_torch_distributions():
+    mean, log_var = rows(4, 3, seed=1), rows(4, 3, seed=2)
+    q = torch.distributions.Normal(mean, torch.exp(0.5 * log_var))
+    p = torch.distributions.Normal(torch.zeros_like(mean), torch.ones_like(mean))
+    expected = torch.distributions.kl_divergence(q, p).sum(dim=1)
+    torch.testing.assert_close(gaussian_kl(mean, log_var), expected, rtol=1e-12, atol=1e-12)
+
+
+def test_gaussian_kl_matches_monte_carlo():
+    rng = np.random.default_rng(0)
+    mean, log_var = np.array([0.7, -0.3]), np.array([-0.5, 0.4])
+    std = np.exp(0.5 * log_var)
+    z = mean + std * rng.standard_normal((200_000, 2))
+    mc = (norm.logpdf(z, mean, std) - norm.logpdf(z)).sum(axis=1)
+    got = gaussian_kl(torch.tensor(mean[None]), torch.tensor(log_var[None])).item()
+    assert abs(got - mc.mean()) < 5 * mc.std() / np.sqrt(mc.size)
+
+
+def test_gaussian_kl_is_zero_for_the_prior():
+    assert gaussian_kl(torch.zeros(2, 3), torch.zeros(2, 3)).abs().max().item() == 0.0
+
+
+# -------------------------------------------------------------------- VAELoss
+class _VAEStub(nn.Module):
+    def __init__(self, log_noise_variance):
+        super().__init__()
+        self.log_noise_variance = log_noise_variance
+
+
+def _vae_y_pred(n=6, d=3, k=2):
+    return _unit_interval(n, d, seed=7), rows(n, k, seed=8), rows(n, k, seed=9), 0.3 * rows(n, k, seed=10)
+
+
+def _vae_reference(x, y_pred, likelihood, log_noise_variance):
+    decoded, _, mean, log_var = (t.numpy() for t in y_pred)
+    if likelihood == "gaussian":
+        std = np.exp(0.5 * log_noise_variance)
+        recon = -norm.logpdf(x, decoded, std).sum(axis=1).mean()
+    else:
+        recon = _bernoulli_nll_numpy(x, decoded).mean()
+    kl = (0.5 * (mean**2 + np.exp(log_var) - log_var - 1)).sum(axis=1).mean()
+    return recon, kl
+
+
+@pytest.mark.parametrize("likelihood", ["gaussian", "bernoulli"])
+@pytest.mark.parametrize("training", [True, False])
+def test_vae_loss_applies_warmup_in_training_mode_only(likelihood, training):
+    x, y_pred = _unit_interval(6, 3), _vae_y_pred()
+    module = _VAEStub(torch.tensor([0.4], dtype=torch.float64))
+    criterion = VAELoss(likelihood=likelihood, beta=2.0)
+    criterion.warmup = 0.25
+    criterion.train(training)
+    out = criterion(y_pred, x, module=module)
+    recon, kl = _vae_reference(x.numpy(), y_pred, likelihood, 0.4)
+    np.testing.assert_allclose(out["reconstruction"].item(), recon, rtol=1e-10)
+    np.testing.assert_allclose(out["kl"].item(), kl, rtol=1e-10)
+    beta = 2.0 * 0.25 if training else 2.0
+    np.testing.assert_allclose(out["loss"].item(), recon + beta * kl, rtol=1e-10)
+
+
+def test_vae_loss_sparsity_is_on_the_posterior_mean():
+    x, y_pred = _unit_interval(6, 3), _vae_y_pred()
+    module = _VAEStub(torch.zeros(1, dtype=torch.float64))
+    out = VAELoss(sparsity=0.5)(y_pred, x, module=module)
+    recon, kl = _vae_reference(x.numpy(), y_pred, "gaussian", 0.0)
+    l1_mean = np.abs(y_pred[2].numpy()).sum(axis=1).mean()
+    assert set(out) == {"loss", "reconstruction", "kl", "sparsity"}
+    np.testing.assert_allclose(out["sparsity"].item(), l1_mean, rtol=1e-12)
+    np.testing.assert_allclose(out["loss"].item(), recon + kl + 0.5 * l1_mean, rtol=1e-10)
+
+
+def test_vae_loss_unknown_likelihood_raises():
+    with pytest.raises(ValueError, match="Unknown likelihood"):
+        VAELoss(likelihood="poisson")(_vae_y_pred(), _unit_interval(6, 3), module=_VAEStub(None))

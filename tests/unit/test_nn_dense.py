@@ -1,0 +1,244 @@
+"""Unit tests of sklearn_ae.nn._dense: shapes, PCA start, tied weights, corruption, Jacobians, layer hooks."""
+
+import numpy as np
+import pytest
+import torch
+from sklearn.decomposition import PCA
+from torch import nn
+from unit_helpers import assert_corrupts_in_training_only, n_parameters, randomize_, reference_jacobian, rows
+
+from sklearn_ae.nn import ACTIVATIONS, Corruption, DenseAutoencoder, LinearResidual, TiedLinear, make_mlp
+from sklearn_ae.nn._dense import autograd_jacobian
+
+
+# -------------------------------------------------------------------- shapes
+@pytest.mark.parametrize("hidden", [(), (8, 4)])
+@pytest.mark.parametrize("linear_path", [True, False])
+@pytest.mark.parametrize("tied_weights", [False, True])
+def test_dense_autoencoder_shapes(hidden, linear_path, tied_weights):
+    module = DenseAutoencoder(10, 3, hidden, linear_path=linear_path, tied_weights=tied_weights)
+    x = torch.zeros(7, 10)
+    out = module(x)
+    assert out[0].shape == (7, 10)
+    assert out[1].shape == (7, 3)
+    assert module.encode(x).shape == (7, 3)
+    assert module.decode(torch.zeros(7, 3)).shape == (7, 10)
+
+
+# ----------------------------------------------------------------- PCA start
+@pytest.mark.parametrize("hidden", [(), (6,)])
+@pytest.mark.parametrize("tied_weights", [False, True])
+def test_init_linear_equals_pca(hidden, tied_weights):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 8)) @ rng.normal(size=(8, 8)) + rng.normal(size=8)
+    pca = PCA(3).fit(X)
+    module = DenseAutoencoder(8, 3, hidden, tied_weights=tied_weights).double().eval()
+    module.init_linear(pca.components_, pca.mean_)
+    with torch.no_grad():
+        code = module.encode(torch.as_tensor(X)).numpy()
+        back = module.decode(torch.as_tensor(code)).numpy()
+    np.testing.assert_allclose(code, pca.transform(X), rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(back, pca.inverse_transform(pca.transform(X)), rtol=1e-10, atol=1e-10)
+
+
+# ---------------------------------------------------------------------- MLPs
+@pytest.mark.parametrize("sizes", [(4, 3), (4, 6, 5, 2)])
+def test_make_mlp_structure(sizes):
+    mlp = make_mlp(sizes, "tanh")
+    linears = [m for m in mlp if isinstance(m, nn.Linear)]
+    assert [(m.in_features, m.out_features) for m in linears] == list(zip(sizes[:-1], sizes[1:]))
+    assert sum(isinstance(m, nn.Tanh) for m in mlp) == len(sizes) - 2
+    assert isinstance(mlp[-1], nn.Linear)
+
+
+@pytest.mark.parametrize("zero_last", [True, False])
+def test_make_mlp_zero_last_gives_zero_output(zero_last):
+    torch.manual_seed(0)
+    out = make_mlp((4, 6, 3), "relu", zero_last=zero_last)(torch.randn(5, 4))
+    assert torch.all(out == 0).item() is zero_last
+
+
+# -------------------------------------------------------------- tied weights
+def test_tied_linear_weight_is_the_transposed_source_parameter():
+    source = nn.Linear(5, 3)
+    tied = TiedLinear(source)
+    assert tied.source.weight is source.weight
+    assert tied.weight.data_ptr() == source.weight.data_ptr()
+    torch.testing.assert_close(tied.weight, source.weight.T)
+    assert (tied.in_features, tied.out_features) == (3, 5)
+    assert [p is source.weight for p in tied.parameters()].count(True) == 1
+
+
+def test_tied_linear_forward_is_affine_map_with_transposed_weight():
+    source = randomize_(nn.Linear(5, 3).double())
+    tied = randomize_(TiedLinear(source).double(), seed=1)
+    x = rows(4, 3)
+    expected = x.numpy() @ source.weight.detach().numpy() + tied.bias.detach().numpy()
+    np.testing.assert_allclose(tied(x).detach().numpy(), expected, rtol=1e-12)
+
+
+def test_tied_linear_gradient_reaches_the_source_weight():
+    # a loss on the tied layer alone must train the shared Parameter (kills a detached weight)
+    source = nn.Linear(5, 3).double()
+    tied = TiedLinear(source).double()
+    x, G = rows(4, 3, seed=1), rows(4, 5, seed=2)
+    (tied(x) * G).sum().backward()
+    assert source.weight.grad is not None
+    # d/dS sum(G * x S) = x^T G, where S = source.weight (3, 5)
+    np.testing.assert_allclose(source.weight.grad.numpy(), x.numpy().T @ G.numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("hidden", [(), (6,)])
+def test_tied_decoder_only_loss_trains_the_encoder_weights(hidden):
+    module = randomize_(DenseAutoencoder(5, 2, hidden, tied_weights=True).double())
+    before = [m.weight.detach().clone() for m in module.encoder.modules() if isinstance(m, nn.Linear)]
+    optimizer = torch.optim.SGD(module.decoder.parameters(), lr=0.1)
+    module.decode(rows(8, 2)).pow(2).sum().backward()
+    optimizer.step()
+    after = [m.weight.detach() for m in module.encoder.modules() if isinstance(m, nn.Linear)]
+    assert all(not torch.equal(a, b) for a, b in zip(after, before))
+
+
+def test_tied_autoencoder_has_about_half_the_parameters():
+    d, k, h = 10, 3, 6
+    untied, tied = DenseAutoencoder(d, k, (h,)), DenseAutoencoder(d, k, (h,), tied_weights=True)
+    weights = d * k + d * h + h * k
+    biases_encoder, biases_decoder = k + h + k, d + h + d
+    assert n_parameters(untied) == 2 * weights + biases_encoder + biases_decoder
+    # one weight per mirrored pair, the decoder's own biases, and one gate per half
+    assert n_parameters(tied) == weights + biases_encoder + biases_decoder + 2
+    assert n_parameters(tied) < 0.6 * n_parameters(untied)
+
+
+# ---------------------------------------------------------------- corruption
+@pytest.mark.parametrize("level", [0.1, 0.5])
+def test_corruption_masking_rate_is_level(level):
+    torch.manual_seed(0)
+    x = torch.ones(400, 500)
+    out = Corruption("masking", level).train()(x)
+    assert set(out.unique().tolist()) <= {0.0, 1.0}
+    rate, n = (out == 0).float().mean().item(), x.numel()
+    assert abs(rate - level) < 5 * np.sqrt(level * (1 - level) / n)
+
+
+@pytest.mark.parametrize("level", [0.1, 1.5])
+def test_corruption_gaussian_std_is_level(level):
+    torch.manual_seed(0)
+    x = torch.randn(400, 500)
+    noise = (Corruption("gaussian", level).train()(x) - x).double()
+    assert abs(noise.mean().item()) < 5 * level / np.sqrt(x.numel())
+    assert abs(noise.std().item() / level - 1) < 0.01
+
+
+@pytest.mark.parametrize("kind, level", [("masking", 0.5), ("gaussian", 1.0), (None, 0.5), ("masking", 0.0)])
+def test_corruption_is_identity_in_eval_mode_or_when_off(kind, level):
+    x = torch.randn(20, 5)
+    corruption = Corruption(kind, level)
+    assert corruption.eval()(x) is x
+    if kind is None or level == 0:
+        assert corruption.train()(x) is x
+    else:
+        assert not torch.equal(corruption.train()(x), x)
+
+
+@pytest.mark.parametrize("kind, level", [("dropout", 0.1), ("masking", 1.0), ("masking", -0.1)])
+def test_corruption_rejects_bad_settings(kind, level):
+    with pytest.raises(ValueError):
+        Corruption(kind, level)
+
+
+@pytest.mark.parametrize("noise", ["masking", "gaussian"])
+def test_dense_autoencoder_corrupts_in_training_only(noise):
+    module = randomize_(DenseAutoencoder(6, 2, (4,), noise=noise, noise_level=0.5).double())
+    assert_corrupts_in_training_only(module, rows(10, 6), code_index=1)
+
+
+# ----------------------------------------------------------------- Jacobians
+@pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
+@pytest.mark.parametrize("linear_path, gate", [(True, False), (False, False), (True, True)])
+@pytest.mark.parametrize("hidden", [(), (5, 4)])
+def test_linear_residual_jacobian_equals_autograd(activation, linear_path, gate, hidden):
+    module = randomize_(LinearResidual(6, 3, hidden, activation, linear_path, gate=gate).double())
+    x = rows(4, 6)
+    torch.testing.assert_close(module.jacobian(x), reference_jacobian(module, x), rtol=1e-9, atol=1e-10)
+
+
+@pytest.mark.parametrize("tied_weights", [False, True])
+def test_dense_encoder_jacobian_equals_autograd(tied_weights):
+    module = randomize_(DenseAutoencoder(6, 3, (5,), activation="elu", tied_weights=tied_weights).double())
+    x = rows(4, 6)
+    torch.testing.assert_close(module.encoder_jacobian(x), reference_jacobian(module.encode, x))
+
+
+def test_autograd_jacobian_equals_reference():
+    module = randomize_(nn.Sequential(nn.Linear(4, 5), nn.Softplus(), nn.Linear(5, 2)).double())
+    x = rows(3, 4)
+    torch.testing.assert_close(autograd_jacobian(module, x), reference_jacobian(module, x))
+
+
+# ----------------------------------------------------- layer-matching hooks
+@pytest.mark.parametrize("linear_path, gate", [(True, False), (False, False), (True, True)])
+def test_linear_residual_forward_hidden_matches_forward(linear_path, gate):
+    module = randomize_(LinearResidual(6, 3, (5, 4), "tanh", linear_path, gate=gate).double())
+    x = rows(4, 6)
+    out, hidden = module.forward_hidden(x)
+    torch.testing.assert_close(out, module(x))
+    assert module.n_hidden == 2
+    assert [h.shape for h in hidden] == [(4, 5), (4, 4)]
+
+
+@pytest.mark.parametrize("linear_path, gate", [(True, False), (False, False), (True, True)])
+@pytest.mark.parametrize("i", [0, 1])
+def test_linear_residual_head_and_resume_split_forward(linear_path, gate, i):
+    module = randomize_(LinearResidual(6, 3, (5, 4), "tanh", linear_path, gate=gate).double())
+    x = rows(4, 6)
+    h = module.head(x, i)
+    torch.testing.assert_close(h, module.forward_hidden(x)[1][i])
+    skip = module.skip(x)
+    assert (skip is None) is (not linear_path)
+    torch.testing.assert_close(module.resume(h, i, skip), module(x))
+
+
+@pytest.mark.parametrize("match_layers", ["global", "local"])
+def test_dense_match_layers_forward_equals_plain_forward(match_layers):
+    plain = randomize_(DenseAutoencoder(6, 2, (5, 4), "tanh").double())
+    matched = DenseAutoencoder(6, 2, (5, 4), "tanh", match_layers=match_layers).double()
+    matched.load_state_dict(plain.state_dict())
+    x = rows(4, 6)
+    out, reference = matched(x), plain(x)
+    torch.testing.assert_close(out[0], reference[0])
+    torch.testing.assert_close(out[1], reference[1])
+    pairs = out[2]
+    assert [(e.shape, d.shape) for e, d in pairs] == [((4, 5), (4, 5)), ((4, 4), (4, 4))]
+
+
+def test_dense_local_pairs_equal_global_pairs_in_value():
+    glob = randomize_(DenseAutoencoder(6, 2, (5, 4), "tanh", match_layers="global").double())
+    loc = DenseAutoencoder(6, 2, (5, 4), "tanh", match_layers="local").double()
+    loc.load_state_dict(glob.state_dict())
+    x = rows(4, 6)
+    enc_hidden = glob.encoder.forward_hidden(x)[1]
+    dec_hidden = glob.decoder.forward_hidden(glob.encode(x))[1][::-1]
+    for (ge, gd), (le, ld), e, d in zip(glob(x)[2], loc(x)[2], enc_hidden, dec_hidden):
+        for a in (ge, le):
+            torch.testing.assert_close(a, e)
+        for a in (gd, ld):
+            torch.testing.assert_close(a, d)
+
+
+def test_dense_local_pair_trains_only_the_layers_between_its_members():
+    module = randomize_(DenseAutoencoder(6, 2, (5, 4), "tanh", match_layers="local").double())
+    encoder_pair, decoder_pair = module(rows(4, 6))[2][0]
+    assert not encoder_pair.requires_grad
+    (decoder_pair - encoder_pair).pow(2).sum().backward()
+    outer = [module.encoder.linear.weight, module.encoder.mlp[0].weight, module.decoder.mlp[-1].weight]
+    inner = [module.encoder.mlp[2].weight, module.decoder.mlp[0].weight, module.decoder.mlp[2].weight]
+    assert all(p.grad is None or torch.count_nonzero(p.grad) == 0 for p in outer)
+    assert all(p.grad is not None and torch.count_nonzero(p.grad) > 0 for p in inner)
+
+
+def test_dense_global_pair_trains_the_outer_layers():
+    module = randomize_(DenseAutoencoder(6, 2, (5, 4), "tanh", match_layers="global").double())
+    encoder_pair, decoder_pair = module(rows(4, 6))[2][0]
+    (decoder_pair - encoder_pair).pow(2).sum().backward()
+    assert torch.count_nonzero(module.encoder.mlp[0].weight.grad) > 0
