@@ -22,7 +22,7 @@ from sklearn_ae._losses import (
     penalty_terms,
     reconstruction_loss,
 )
-from sklearn_ae.nn import DenseAutoencoder
+from sklearn_ae.nn import AutoencoderOutput, DenseAutoencoder, VAEOutput
 
 
 def _bernoulli_nll_numpy(x, logits):
@@ -160,7 +160,7 @@ def test_penalty_parts_lists_positive_weights_in_order(weights, expected):
 def _y_pred_with_pairs(module, x):
     code = module.encode(x)
     pairs = ((rows(x.shape[0], 3, seed=5), rows(x.shape[0], 3, seed=6)),)
-    return module.decode(code), code, pairs
+    return AutoencoderOutput(module.decode(code), code, pairs)
 
 
 def _reference_parts(y_pred, x, module, sparsity_target=None):
@@ -186,7 +186,9 @@ def _reference_parts(y_pred, x, module, sparsity_target=None):
 def test_penalty_terms_weights_the_active_parts(weights, sparsity_target):
     module, x = _tiny_dense(), rows(5, 4)
     y_pred = _y_pred_with_pairs(module, x)
-    total, parts = penalty_terms(y_pred, x, module, sparsity_target=sparsity_target, **weights)
+    total, parts = penalty_terms(
+        y_pred.code, y_pred.pairs, x, module, sparsity_target=sparsity_target, **weights
+    )
     reference = _reference_parts(y_pred, x, module, sparsity_target)
     assert set(parts) == set(weights)
     for name in weights:
@@ -196,7 +198,8 @@ def test_penalty_terms_weights_the_active_parts(weights, sparsity_target):
 
 def test_penalty_terms_all_off_is_zero_and_empty():
     module, x = _tiny_dense(), rows(5, 4)
-    total, parts = penalty_terms(_y_pred_with_pairs(module, x), x, module)
+    y_pred = _y_pred_with_pairs(module, x)
+    total, parts = penalty_terms(y_pred.code, y_pred.pairs, x, module)
     assert parts == {}
     assert total == 0
 
@@ -204,7 +207,7 @@ def test_penalty_terms_all_off_is_zero_and_empty():
 def test_penalty_terms_layer_matching_without_pairs_is_zero():
     module, x = _tiny_dense(), rows(5, 4)
     code = module.encode(x)
-    total, parts = penalty_terms((module.decode(code), code), x, module, layer_matching=1.0)
+    total, parts = penalty_terms(code, (), x, module, layer_matching=1.0)
     assert parts["layer_matching"].item() == 0.0
     assert float(total) == 0.0
 
@@ -223,7 +226,7 @@ def test_autoencoder_loss_total_is_sum_of_weighted_parts(loss, weights):
         recon = _bernoulli_nll_numpy(x_np, recon_np).sum() / x_np.size
     reference = _reference_parts(y_pred, x, module)
     assert set(out) == {"loss", "reconstruction", *weights}
-    assert set(out) - {"loss"} == set(AutoencoderLoss.active_parts(**weights))
+    assert set(out) - {"loss"} == set(AutoencoderLoss.parts + penalty_parts(**weights))
     np.testing.assert_allclose(out["reconstruction"].item(), recon, rtol=1e-10)
     expected = recon + sum(w * reference[n] for n, w in weights.items())
     np.testing.assert_allclose(out["loss"].item(), expected, rtol=1e-9)
@@ -274,7 +277,7 @@ class _VAEStub(nn.Module):
 
 
 def _vae_y_pred(n=6, d=3, k=2):
-    return _unit_interval(n, d, seed=7), rows(n, k, seed=8), rows(n, k, seed=9), 0.3 * rows(n, k, seed=10)
+    return VAEOutput(_unit_interval(n, d, seed=7), rows(n, k, seed=8), rows(n, k, seed=9), 0.3 * rows(n, k, seed=10))
 
 
 def _vae_reference(x, y_pred, likelihood, log_noise_variance):
