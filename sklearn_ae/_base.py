@@ -25,7 +25,7 @@ from skorch.callbacks import EarlyStopping, PassthroughScoring, ProgressBar
 from skorch.dataset import ValidSplit
 
 from ._data import SCALINGS, ScaledDataset, collate_batch, fit_input_scaling, iter_row_batches, scale_rows
-from ._net import AutoencoderNet, DivergenceCheck, silent
+from ._net import AutoencoderNet, BestWeights, DivergenceCheck, silent
 from .nn import ACTIVATIONS
 
 OPTIMIZERS = {
@@ -131,6 +131,8 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
                 if validation:
                     callbacks.append((f"valid_{part}", PassthroughScoring(name=f"valid_{part}")))
         if validation:
+            # the kept weights are the best epoch's (start included); early stopping only decides when to stop
+            callbacks.append(("best_weights", BestWeights()))
             callbacks.append(
                 (
                     "early_stopping",
@@ -139,7 +141,7 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
                         patience=self.n_iter_no_change,
                         threshold=self.tol,
                         threshold_mode="rel",
-                        load_best=True,
+                        load_best=False,
                         sink=print if self.verbose else silent,
                     ),
                 )
@@ -221,10 +223,13 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
         history = [row for row in net.history if "train_loss" in row]
         self.n_iter_ = len(history)
         self.loss_curve_ = np.array([row["train_loss"] for row in history], dtype=np.float64)
-        if "early_stopping" in dict(net.callbacks_):
+        best = dict(net.callbacks_).get("best_weights")
+        if best is not None:
             self.validation_loss_curve_ = np.array([row.get("valid_loss", np.nan) for row in history], dtype=np.float64)
+            self.best_epoch_ = best.best_epoch_
         else:
             self.validation_loss_curve_ = None
+            self.best_epoch_ = self.n_iter_
         self._warn_if_interrupted()
         self._after_fit(X)
         return X

@@ -28,7 +28,11 @@ FRAGMENTS = {
         Hold out a seeded random ``validation_fraction`` of the rows and stop
         when the validation loss (the training loss on the held-out rows)
         has not improved by a relative ``tol`` for ``n_iter_no_change``
-        epochs; the weights of the best epoch are kept.
+        epochs. The weights kept are those with the lowest validation loss,
+        the starting weights (epoch 0, for instance the PCA solution)
+        included, so the fitted model is never worse than its start on the
+        validation rows (``best_epoch_``). Without early stopping the last
+        epoch's weights are kept, whatever their loss.
 
     validation_fraction : float, default=0.1
         Fraction of rows held out for early stopping.

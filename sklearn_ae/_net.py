@@ -40,5 +40,48 @@ class DivergenceCheck(Callback):
             )
 
 
+class BestWeights(Callback):
+    """Keep the weights of the epoch with the lowest validation loss, the start (epoch 0) included.
+
+    Before the first epoch the starting weights (for instance the PCA
+    solution) are scored on the validation rows; after each epoch the
+    weights are kept when its ``valid_loss`` is lower than every earlier
+    one's. At the end of training, interrupted or not, the kept weights are
+    loaded. ``best_epoch_`` is the kept epoch (0: the start) and
+    ``initial_loss_`` the start's validation loss.
+    """
+
+    def on_train_begin(self, net, X=None, y=None, **kwargs):
+        _, dataset_valid = net.get_split_datasets(X, y)
+        self.initial_loss_ = self._validation_loss(net, dataset_valid)
+        self._keep(net, 0, self.initial_loss_)
+
+    def on_epoch_end(self, net, **kwargs):
+        loss = net.history[-1, "valid_loss"]
+        if loss < self.best_loss_:
+            self._keep(net, len(net.history), loss)
+
+    def on_train_end(self, net, **kwargs):
+        net.module_.load_state_dict(self._state)
+
+    def _keep(self, net, epoch, loss):
+        self.best_epoch_, self.best_loss_ = epoch, float(loss)
+        self._state = {k: v.detach().clone() for k, v in net.module_.state_dict().items()}
+
+    @staticmethod
+    def _validation_loss(net, dataset):
+        """The mean validation loss per row, as skorch's ``valid_loss`` weighs it."""
+        total, rows = 0.0, 0
+        net.module_.eval()
+        net.criterion_.eval()
+        with torch.no_grad():
+            for Xi, _ in net.get_iterator(dataset, training=False):
+                Xi = to_tensor(Xi, device=net.device)
+                loss = net.criterion_(net.infer(Xi), Xi, module=net.module_)["loss"]
+                total += loss.item() * len(Xi)
+                rows += len(Xi)
+        return total / max(rows, 1)
+
+
 def silent(*args, **kwargs):
     """A print sink that prints nothing (picklable, unlike a lambda)."""

@@ -21,7 +21,9 @@ class AutoencoderTransformer(RoutedKwargsMixin, CodeTransformerMixin, BaseAutoen
     codes and a mirrored ``decoder`` maps codes back; both are trained through
     skorch to reconstruct ``X``. By default each half is PCA's linear map plus
     a nonlinear residual that starts at zero, so training starts from the PCA
-    solution and only improves on it.
+    solution; with early stopping (the default) the kept weights are those of
+    lowest validation loss, the PCA start included, so the model is never
+    worse than PCA on the validation rows.
 
     Parameters
     ----------
@@ -175,6 +177,11 @@ class AutoencoderTransformer(RoutedKwargsMixin, CodeTransformerMixin, BaseAutoen
 
     validation_loss_curve_ : ndarray of shape (n_iter_,) or None
         Validation loss per epoch; None without early stopping.
+
+    best_epoch_ : int
+        The epoch whose weights were kept: with early stopping the one of
+        lowest validation loss, 0 when no epoch beat the starting weights;
+        without early stopping ``n_iter_``.
 
     scaling_offset_, scaling_scale_ : ndarray of shape (n_features_in_,)
         The scaling: the network sees ``(X - scaling_offset_) / scaling_scale_``.

@@ -175,6 +175,11 @@ class VAETransformer(CodeTransformerMixin, BaseAutoencoder):
     validation_loss_curve_ : ndarray of shape (n_iter_,) or None
         Validation loss per epoch; None without early stopping.
 
+    best_epoch_ : int
+        The epoch whose weights were kept: with early stopping the one of
+        lowest validation loss, 0 when no epoch beat the starting weights;
+        without early stopping ``n_iter_``.
+
     scaling_offset_, scaling_scale_ : ndarray of shape (n_features_in_,)
         The scaling: the network sees ``(X - scaling_offset_) / scaling_scale_``.
 

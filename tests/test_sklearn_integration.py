@@ -11,6 +11,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MinMaxScaler
 
 from sklearn_ae import AutoencoderTransformer
+from sklearn_ae._data import ScaledDataset
+from sklearn_ae._net import BestWeights
 
 X, y = load_digits(return_X_y=True)
 X, y = X[:400], y[:400]
@@ -97,9 +99,26 @@ def test_history_records_train_and_validation_loss():
 
 def test_early_stopping_stops_and_keeps_best_epoch():
     ae = AutoencoderTransformer(
-        3, max_epochs=300, n_iter_no_change=3, tol=0.05, hidden_layer_sizes=(16,), random_state=0
+        3, max_epochs=300, n_iter_no_change=3, tol=0.0, lr=3e-3, hidden_layer_sizes=(16,), random_state=0
     ).fit(X)
-    assert ae.n_iter_ < 300
-    best = int(np.argmin(ae.validation_loss_curve_))
-    # The kept weights are the best epoch's: recompute the validation loss with them.
-    assert ae.net_.history[best, "valid_loss_best"]
+    assert ae.n_iter_ < 300 and ae.best_epoch_ == ae.n_iter_ - 3  # stopped by patience: best is not the last
+    # the kept epoch is the one of lowest validation loss (not skorch's best under the relative tol)
+    curve = ae.validation_loss_curve_
+    assert ae.best_epoch_ == int(np.argmin(curve)) + 1
+    # and the kept weights are that epoch's: recompute the validation loss with them
+    net = ae.net_
+    _, valid = net.get_split_datasets(ScaledDataset(X, ae.scaling_offset_, ae.scaling_scale_), None)
+    assert BestWeights._validation_loss(net, valid) == pytest.approx(curve.min(), rel=1e-5)
+    assert BestWeights._validation_loss(net, valid) < curve[-1]
+
+
+@pytest.mark.parametrize("k", [8, 20])
+def test_never_worse_than_the_pca_start_with_a_bad_lr(k):
+    # lr=0.1 wrecks training; the PCA start (epoch 0) is a candidate for the kept weights
+    X_all = load_digits().data
+    X_train, X_test = X_all[:1200], X_all[1200:]
+    ae = AutoencoderTransformer(k, lr=0.1, max_epochs=8, hidden_layer_sizes=(64,), random_state=0).fit(X_train)
+    pca = PCA(k).fit(X_train)
+    assert ae.best_epoch_ == 0
+    error = [((m.inverse_transform(m.transform(X_test)) - X_test) ** 2).mean() for m in (ae, pca)]
+    assert error[0] <= 1.001 * error[1]
