@@ -10,6 +10,8 @@ how they train it. A subclass supplies two hooks:
 """
 
 import copy
+import inspect
+import threading
 import warnings
 from abc import ABCMeta, abstractmethod
 from numbers import Integral, Real
@@ -34,6 +36,9 @@ OPTIMIZERS = {
     "rmsprop": torch.optim.RMSprop,
     "sgd": torch.optim.SGD,
 }
+
+# Held while a fit draws from torch's global random generator (see BaseAutoencoder._fit_new_state).
+_GLOBAL_RNG_LOCK = threading.RLock()
 
 # Rows per inference batch; memory, not results, depends on it.
 INFERENCE_BATCH_SIZE = 2048
@@ -165,11 +170,18 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
             module_kwargs.update(spec.corruption.module_kwargs(scaling))
         params = {f"module__{k}": v for k, v in module_kwargs.items()}
         params.update({f"criterion__{k}": v for k, v in spec.criterion_kwargs.items()})
+        optimizer = OPTIMIZERS.get(self.optimizer, self.optimizer)
+        if "weight_decay" in inspect.signature(optimizer).parameters:
+            params["optimizer__weight_decay"] = self.weight_decay
+        elif self.weight_decay:
+            raise ValueError(
+                f"weight_decay={self.weight_decay} was given, but the optimizer {optimizer.__name__} has no "
+                "weight_decay argument; use weight_decay=0 or an optimizer that has one."
+            )
         return AutoencoderNet(
             module=spec.module,
             criterion=spec.criterion,
-            optimizer=OPTIMIZERS.get(self.optimizer, self.optimizer),
-            optimizer__weight_decay=self.weight_decay,
+            optimizer=optimizer,
             lr=self.lr,
             max_epochs=self.max_epochs,
             batch_size=self.batch_size,
@@ -200,6 +212,11 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
         X = validate_data(self, X, accept_sparse="csr", dtype=[np.float64, np.float32])
         n_samples, n_features = X.shape
         spec = self._network_spec(n_features)
+        if n_samples < spec.module_kwargs["n_components"]:
+            raise ValueError(
+                f"n_components={spec.module_kwargs['n_components']} must be at most the number of samples, "
+                f"n_samples={n_samples}: the codes' distribution cannot be estimated from fewer rows."
+            )
         if spec.unit_interval is not None:
             _check_unit_interval(X, spec.scaling, spec.unit_interval)
         scaling = fit_input_scaling(X, spec.scaling)
@@ -208,7 +225,9 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
         net = self._make_net(spec, scaling, n_samples, seed, device)
 
         cuda_devices = [torch.device(device).index or 0] if device.startswith("cuda") else []
-        with torch.random.fork_rng(devices=cuda_devices):
+        # skorch and torch draw from torch's global generator: seeded fits hold it one at a time, so that a fit
+        # in a thread equals the same fit alone, and the caller's state is restored afterwards
+        with _GLOBAL_RNG_LOCK, torch.random.fork_rng(devices=cuda_devices):
             torch.manual_seed(seed)
             net.initialize()
             if spec.init == "pca":

@@ -11,14 +11,24 @@ from typing import NamedTuple
 import numpy as np
 import scipy.sparse as sp
 import torch
-from sklearn.preprocessing._data import _handle_zeros_in_scale
 from sklearn.utils.sparsefuncs import mean_variance_axis, min_max_axis
 
 SCALINGS = ("global", "standard", "minmax")
 
 
+# A feature is constant when its spread is below this fraction of its magnitude: relative, so that
+# data in tiny units (1e-20) is not mistaken for constant, as an absolute threshold would.
+CONSTANT_RELATIVE_SPREAD = 1e-12
+
+
+def _scale_or_one(spread, magnitude):
+    """``spread``, or 1 where the feature is constant (see :data:`CONSTANT_RELATIVE_SPREAD`)."""
+    spread = np.asarray(spread, dtype=np.float64)
+    return np.where(spread > CONSTANT_RELATIVE_SPREAD * magnitude, spread, 1.0)
+
+
 def fit_scaling(X, kind, *, moments=None):
-    """Return ``(offset, scale)``, two float64 arrays of shape (n_features,).
+    """Return ``(offset, scale)``, two finite float64 arrays of shape (n_features,).
 
     Parameters
     ----------
@@ -30,27 +40,62 @@ def fit_scaling(X, kind, *, moments=None):
         features, and therefore the least-squares optimum (PCA's), is kept.
         ``"standard"`` divides each feature by its own standard deviation,
         ``"minmax"`` maps each feature's training range to [0, 1], None
-        leaves the data as it is. A constant feature gets a scale of 1, so it
-        can never blow up at transform time.
-    moments : tuple of ndarray or None, default=None
+        leaves the data as it is. A constant feature (spread below ``1e-12``
+        of its magnitude, in any units) gets a scale of 1, so it can never
+        blow up at transform time. Finite for any finite input, 1e-300 or
+        1e300 alike.
+    moments : FeatureMoments or None, default=None
         ``feature_moments(X)`` when already computed.
     """
     n_features = X.shape[1]
     if kind is None:
         return np.zeros(n_features), np.ones(n_features)
+    moments = feature_moments(X) if moments is None else moments
     if kind == "minmax":
         if sp.issparse(X):
             low, high = (np.asarray(a, dtype=np.float64).ravel() for a in min_max_axis(X, axis=0))
         else:
             low, high = X.min(axis=0).astype(np.float64), X.max(axis=0).astype(np.float64)
-        return low, _handle_zeros_in_scale(high - low, copy=False)
-    mean, std = feature_moments(X) if moments is None else moments
+        return low, _scale_or_one(high - low, moments.magnitude)
     if kind == "standard":
-        return mean, _handle_zeros_in_scale(std.copy(), copy=False)
+        return moments.mean, _scale_or_one(moments.std, moments.magnitude)
     if kind == "global":
-        scale = _handle_zeros_in_scale(np.array([np.sqrt((std**2).mean())]), copy=False)
-        return mean, np.full(n_features, scale[0])
+        varying = moments.std > CONSTANT_RELATIVE_SPREAD * moments.magnitude
+        top = moments.std[varying].max() if varying.any() else 0.0
+        # the root mean variance, computed without squaring numbers as large as 1e200
+        scale = top * np.sqrt(np.mean((moments.std / top) ** 2)) if top > 0 else 1.0
+        return moments.mean, np.full(n_features, scale)
     raise ValueError(f"Unknown scaling {kind!r}; expected one of {SCALINGS} or None.")
+
+
+class FeatureMoments(NamedTuple):
+    """Per feature, float64: the training mean, standard deviation and largest absolute value."""
+
+    mean: np.ndarray
+    std: np.ndarray
+    magnitude: np.ndarray
+
+
+def feature_moments(X, batch_size=4096):
+    """:class:`FeatureMoments` of a dense or sparse ``X``, finite for any finite ``X``.
+
+    Each feature is divided by its largest absolute value before the two
+    passes (mean, then squared deviations), so that no intermediate
+    overflows; dense input is read ``batch_size`` rows at a time.
+    """
+    if sp.issparse(X):
+        low, high = (np.asarray(a, dtype=np.float64).ravel() for a in min_max_axis(X, axis=0))
+        magnitude = np.maximum(np.abs(low), np.abs(high))
+        unit = np.where(magnitude > 0, magnitude, 1.0)
+        mean, var = mean_variance_axis(sp.csr_matrix(X.astype(np.float64).multiply(1.0 / unit)), axis=0)
+        return FeatureMoments(mean * unit, np.sqrt(var) * unit, magnitude)
+    n_samples = X.shape[0]
+    batches = list(iter_row_batches(X, batch_size))
+    magnitude = np.max([np.abs(b).max(axis=0) for b in batches], axis=0).astype(np.float64)
+    unit = np.where(magnitude > 0, magnitude, 1.0)
+    mean = sum(np.sum(b / unit, axis=0, dtype=np.float64) for b in batches) / n_samples
+    var = sum(np.sum((b / unit - mean) ** 2, axis=0, dtype=np.float64) for b in batches) / n_samples
+    return FeatureMoments(mean * unit, np.sqrt(var) * unit, magnitude)
 
 
 class InputScaling(NamedTuple):
@@ -67,20 +112,10 @@ class InputScaling(NamedTuple):
     std: np.ndarray
 
 
-def feature_moments(X):
-    """Mean and standard deviation of each feature of a dense or sparse ``X``, float64."""
-    if sp.issparse(X):
-        mean, var = mean_variance_axis(X.astype(np.float64), axis=0)
-    else:
-        X64 = X.astype(np.float64, copy=False)
-        mean, var = X64.mean(axis=0), X64.var(axis=0)
-    return mean, np.sqrt(var)
-
-
 def fit_input_scaling(X, kind):
     """:func:`fit_scaling` of ``X`` with the features' moments: an :class:`InputScaling`."""
     moments = feature_moments(X)
-    return InputScaling(*fit_scaling(X, kind, moments=moments), *moments)
+    return InputScaling(*fit_scaling(X, kind, moments=moments), moments.mean, moments.std)
 
 
 def scale_rows(X, offset, scale, dtype=np.float32):

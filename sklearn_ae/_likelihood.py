@@ -14,6 +14,8 @@ with ``J`` the decoder's Jacobian at ``z``. For a linear decoder with
 orthonormal columns ``J^T J = I`` and this is exactly PPCA's density.
 """
 
+import threading
+
 import numpy as np
 import torch
 
@@ -43,21 +45,57 @@ def gaussian_logpdf(Z, mean, cov):
     return -0.5 * ((diff**2).sum(axis=0) + log_det + k * np.log(2 * np.pi))
 
 
+# torch.func's forward-mode levels are global to the process: one Jacobian computation at a time.
+_FORWARD_AD_LOCK = threading.Lock()
+
+
 def half_log_volume(decode, z):
     """``1/2 log det(J^T J)`` per row, ``J`` the Jacobian of ``decode`` at each row of ``z``.
 
     ``decode`` maps a batch of codes to a batch of outputs. The Jacobians are
-    taken with forward-mode autodiff, one column per code unit.
+    taken with forward-mode autodiff, one column per code unit, vectorised
+    over the rows; a decoder that ``torch.func.vmap`` cannot vectorise (a
+    custom module with data-dependent control flow, say) is differentiated
+    row by row instead. Safe to call from several threads.
     """
 
     def decode_one(row):
         return decode(row.unsqueeze(0)).squeeze(0)
 
-    with torch.enable_grad():
-        J = torch.func.vmap(torch.func.jacfwd(decode_one))(z)
+    with _FORWARD_AD_LOCK, torch.enable_grad():
+        try:
+            J = torch.func.vmap(torch.func.jacfwd(decode_one))(z)
+        except RuntimeError:
+            J = torch.stack([torch.func.jacfwd(decode_one)(row) for row in z])
     return 0.5 * torch.linalg.slogdet(J.transpose(1, 2) @ J).logabsdet
 
 
-def jacobian_batch_size(n_features, n_components, budget=2**24):
-    """Rows per batch so that a batch of Jacobians holds about ``budget`` numbers."""
-    return max(1, budget // max(1, n_features * n_components))
+def activation_width(module, fn, z):
+    """Numbers per row that ``fn(module, z)`` produces in all of ``module``'s submodules, for codes ``z``.
+
+    Measured with forward hooks on one call: what the forward-mode Jacobian
+    holds per code unit and row (the primal and tangent of every activation).
+    """
+    sizes = []
+
+    def count(_module, _inputs, output):
+        if isinstance(output, torch.Tensor):
+            sizes.append(output.numel())
+
+    handles = [m.register_forward_hook(count) for m in module.modules()]
+    try:
+        with torch.no_grad():
+            fn(module, z)
+    finally:
+        for handle in handles:
+            handle.remove()
+    return max(1, sum(sizes) // max(1, z.shape[0]))
+
+
+def jacobian_batch_size(n_components, width, budget=2**22):
+    """Rows per batch so that the forward-mode Jacobians of a batch hold about ``budget`` numbers.
+
+    ``width`` is :func:`activation_width`; each row holds ``n_components``
+    tangents of it, primal and tangent, plus the Jacobian itself.
+    """
+    return max(1, budget // max(1, 2 * n_components * width))

@@ -28,16 +28,42 @@ class AutoencoderNet(NeuralNet):
 
 
 class DivergenceCheck(Callback):
-    """Stop training with an error as soon as a batch loss is NaN or infinite."""
+    """Stop training with an error as soon as a batch loss is NaN or infinite, saying why.
+
+    The message tells apart the usual causes: an input too large for
+    float32 arithmetic, weights that an update made non-finite (a learning
+    rate too large), an input corruption that overflowed, and a module that
+    produces non-finite values from finite weights and input.
+    """
 
     def on_batch_end(self, net, batch=None, training=False, loss=None, **kwargs):
-        if loss is not None and not torch.isfinite(loss).all():
-            epoch = len(net.history)
-            raise FloatingPointError(
-                f"Training diverged: the loss became {loss.item()} in epoch {epoch}. "
-                f"Try a smaller lr (it is {net.lr}), a different optimizer, or "
-                "check the input scaling."
+        if loss is None or torch.isfinite(loss).all():
+            return
+        epoch = len(net.history)
+        raise FloatingPointError(f"Training diverged: the loss became {loss.item()} in epoch {epoch}: {self._why(net, batch)}")
+
+    @staticmethod
+    def _why(net, batch):
+        x = batch[0] if isinstance(batch, (tuple, list)) else batch
+        largest = x.abs().max().item() if x is not None and x.numel() else 0.0
+        if largest**2 > torch.finfo(torch.float32).max:
+            return (
+                f"the input the network sees reaches {largest:.3g}, whose square overflows float32; "
+                "scale the data (scaling='global' or 'standard')."
             )
+        corruption = net.module_.corruption  # every module of sklearn_ae.nn has one
+        if corruption.kind == "gaussian" and corruption.level > 1e3:
+            return f"the Gaussian input noise (noise_level={corruption.level:g}) overflowed; use a smaller noise_level."
+        if not all(torch.isfinite(p).all() for p in net.module_.parameters()):
+            return (
+                f"an update made the weights non-finite. Try a smaller lr (it is {net.lr}) or a different "
+                "optimizer."
+            )
+        return (
+            "the network produced non-finite values from finite weights and input (a custom module, or an "
+            "activation that overflows). Try a smaller lr "
+            f"(it is {net.lr}) or check the module."
+        )
 
 
 class BestWeights(Callback):

@@ -10,7 +10,7 @@ from ._base import BaseAutoencoder, CodeTransformerMixin
 from ._docstrings import fill_doc
 from ._routing import RoutedKwargsMixin
 from ._spec import autoencoder_spec, variant_constraints
-from ._likelihood import fit_gaussian, gaussian_logpdf, half_log_volume, jacobian_batch_size
+from ._likelihood import activation_width, fit_gaussian, gaussian_logpdf, half_log_volume, jacobian_batch_size
 
 
 @fill_doc
@@ -337,11 +337,14 @@ class AutoencoderTransformer(RoutedKwargsMixin, CodeTransformerMixin, BaseAutoen
         """
         X = self._check_input(X)
         n_features, k = self.n_features_in_, self.n_components_
+        module = self.net_.module_
+        probe = torch.zeros((1, k), dtype=next(module.parameters()).dtype, device=self.net_.device)
+        width = activation_width(module, self._spec.mean_output, probe) + n_features
         terms = self._run(
             lambda m, x: _likelihood_terms(m, x, self._spec.mean_output),
             X,
             np.float64,
-            batch_size=jacobian_batch_size(n_features, k),
+            batch_size=jacobian_batch_size(k, width),
         )
         sigma2 = self.noise_variance_
         if k < n_features:

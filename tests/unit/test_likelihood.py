@@ -7,7 +7,13 @@ from scipy.stats import multivariate_normal
 from torch import nn
 from unit_helpers import randomize_, rows
 
-from sklearn_ae._likelihood import fit_gaussian, gaussian_logpdf, half_log_volume, jacobian_batch_size
+from sklearn_ae._likelihood import (
+    activation_width,
+    fit_gaussian,
+    gaussian_logpdf,
+    half_log_volume,
+    jacobian_batch_size,
+)
 
 
 def _codes(n=50, k=3, seed=0):
@@ -76,12 +82,32 @@ def test_half_log_volume_of_scaled_orthonormal_columns(scale):
     np.testing.assert_allclose(got, np.full(5, 3 * np.log(scale)), rtol=0, atol=1e-12)
 
 
-@pytest.mark.parametrize("n_features, n_components, budget", [(784, 8, 2**24), (10, 3, 100), (7, 1, 7), (5, 5, 1000)])
-def test_jacobian_batch_size_fills_the_budget(n_features, n_components, budget):
-    per_row = n_features * n_components
-    rows_per_batch = jacobian_batch_size(n_features, n_components, budget)
+@pytest.mark.parametrize("width, n_components, budget", [(784, 8, 2**24), (10, 3, 100), (7, 1, 14), (5, 5, 1000)])
+def test_jacobian_batch_size_fills_the_budget(width, n_components, budget):
+    per_row = 2 * width * n_components
+    rows_per_batch = jacobian_batch_size(n_components, width, budget)
     assert rows_per_batch * per_row <= budget < (rows_per_batch + 1) * per_row
 
 
 def test_jacobian_batch_size_is_at_least_one():
     assert jacobian_batch_size(1000, 1000, budget=100) == 1
+
+
+def test_activation_width_counts_every_layer_output_per_row():
+    decoder = nn.Sequential(nn.Linear(3, 50), nn.ReLU(), nn.Linear(50, 7))
+    # outputs per row: 50 (linear) + 50 (relu) + 7 (linear) + 7 (the Sequential itself)
+    width = activation_width(decoder, lambda m, z: m(z), torch.zeros(4, 3))
+    assert width == 50 + 50 + 7 + 7
+
+
+def test_half_log_volume_falls_back_when_vmap_cannot_vectorise():
+    linear = nn.Linear(3, 6).double()
+
+    def decode(z):
+        if z.sum() > 1e9:  # data-dependent control flow: torch.func.vmap refuses it
+            return z.new_zeros(z.shape[0], 6)
+        return linear(z)
+
+    z = rows(4, 3)
+    expected = half_log_volume(linear, z)
+    np.testing.assert_allclose(half_log_volume(decode, z).detach().numpy(), expected.detach().numpy(), rtol=1e-12)
