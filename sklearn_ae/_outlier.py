@@ -169,17 +169,17 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         constant in training (so that a test value off that constant stays
         finite). The residuals are measured in these units.
 
-    residual_scales_ : ndarray of shape (n_estimators_fitted, n_features_in_)
+    residual_scales_ : ndarray of shape (len(estimators_), n_features_in_)
         Per copy and feature, the mean absolute training residual ``s_j`` in
         units of ``σ_j``, floored at 1 % of the mean over features.
 
-    code_means_ : ndarray of shape (n_estimators_fitted, n_codes)
+    code_means_ : ndarray of shape (len(estimators_), n_codes)
         Mean training code of each copy.
 
-    code_whiteners_ : ndarray of shape (n_estimators_fitted, n_codes, n_codes)
+    code_whiteners_ : ndarray of shape (len(estimators_), n_codes, n_codes)
         Matrices that whiten the centred codes of each copy.
 
-    error_medians_, distance_medians_ : ndarray of shape (n_estimators_fitted,)
+    error_medians_, distance_medians_ : ndarray of shape (len(estimators_),)
         Per copy, the median over the training rows of the mean normalised
         reconstruction error and of the code distance, which
         ``measure="distance"`` divides by.

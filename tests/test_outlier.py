@@ -14,7 +14,11 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from sklearn.utils._param_validation import InvalidParameterError
 
-from sklearn_ae import AutoencoderOutlierDetector, AutoencoderTransformer, VAETransformer
+from sklearn_ae import (
+    AutoencoderOutlierDetector,
+    AutoencoderTransformer,
+    VAETransformer,
+)
 from sklearn_ae._outlier import _default_estimator
 
 

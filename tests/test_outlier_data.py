@@ -4,7 +4,6 @@ training data, duplicates, tiny data, one feature."""
 import warnings
 
 import numpy as np
-import pytest
 from sklearn.metrics import roc_auc_score
 
 from sklearn_ae import AutoencoderOutlierDetector, AutoencoderTransformer

@@ -14,7 +14,7 @@ def X():
     return load_digits(return_X_y=True)[0][:300].astype(np.float64)
 
 
-FAST = dict(max_epochs=2)
+FAST = {"max_epochs": 2}
 
 
 def test_variants_reach_the_members(X):
