@@ -32,7 +32,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
-from sklearn_ae import AutoencoderOutlierDetector
+from sklearn_ae import AutoencoderOutlierDetector, AutoencoderTransformer, VAETransformer
 from sklearn_ae.datasets import ODDS_NAMES, load_odds
 
 
@@ -94,17 +94,28 @@ class PCAWrapped:
         return self.est_.outlyingness(X)
 
 
+# The default detector's autoencoder (estimator=None) with n_components=min(2, n_features): every ODDS set has 6+.
+MEMBER = {"n_components": 2, "hidden_layer_sizes": (32,), "scaling": "standard", "max_epochs": 30}
+
+
+def ae_detector(**params):
+    """The detector with the default autoencoder, changed by ``params`` (those of the detector or ``estimator__``)."""
+    return sklearn_detector(
+        lambda seed: AutoencoderOutlierDetector(AutoencoderTransformer(**MEMBER), random_state=seed).set_params(
+            **params
+        )
+    )
+
+
 DETECTORS = {
     "AutoencoderOutlierDetector": sklearn_detector(lambda seed: AutoencoderOutlierDetector(random_state=seed)),
-    "AE (measure=reconstruction)": sklearn_detector(
-        lambda seed: AutoencoderOutlierDetector(measure="reconstruction", random_state=seed)
+    "AE (measure=reconstruction)": ae_detector(measure="reconstruction"),
+    "AE (measure=likelihood)": ae_detector(measure="likelihood"),
+    "AE (batch_size=128)": ae_detector(estimator__batch_size=128),
+    "AE (n_estimators=3)": ae_detector(n_estimators=3),
+    "AE (model=vae)": sklearn_detector(
+        lambda seed: AutoencoderOutlierDetector(VAETransformer(**MEMBER), random_state=seed)
     ),
-    "AE (measure=likelihood)": sklearn_detector(
-        lambda seed: AutoencoderOutlierDetector(measure="likelihood", random_state=seed)
-    ),
-    "AE (batch_size=128)": sklearn_detector(lambda seed: AutoencoderOutlierDetector(batch_size=128, random_state=seed)),
-    "AE (n_estimators=3)": sklearn_detector(lambda seed: AutoencoderOutlierDetector(n_estimators=3, random_state=seed)),
-    "AE (model=vae)": sklearn_detector(lambda seed: AutoencoderOutlierDetector(model="vae", random_state=seed)),
     "IsolationForest": sklearn_detector(lambda seed: IsolationForest(random_state=seed)),
     "LocalOutlierFactor": sklearn_detector(
         lambda seed: make_pipeline(StandardScaler(), LocalOutlierFactor(novelty=True))

@@ -1,6 +1,7 @@
 """scikit-learn's estimator checks over every public estimator, with no expected failures."""
 
 import pytest
+from sklearn.decomposition import PCA
 from sklearn.utils.estimator_checks import (
     check_dataframe_column_names_consistency,
     check_get_feature_names_out_error,
@@ -19,17 +20,21 @@ import sklearn_ae
 
 # Few epochs: the checks test the contract, not the quality of the fit.
 FAST = {"max_epochs": 3, "hidden_layer_sizes": (8,), "batch_size": 16}
+VARIANTS = {"noise": "masking", "sparsity": 0.01, "contractive": 0.01, "tied_weights": True, "layer_matching": 0.1}
 
 ESTIMATORS = [
     sklearn_ae.AutoencoderTransformer(**FAST),
     # every variant of issue 5 that fits arbitrary X at once (not image_shape, which fixes n_features)
-    sklearn_ae.AutoencoderTransformer(
-        **FAST, noise="masking", sparsity=0.01, contractive=0.01, tied_weights=True, layer_matching=0.1,
-        layer_matching_local=True,
-    ),
+    sklearn_ae.AutoencoderTransformer(**FAST, **VARIANTS, layer_matching_local=True),
     sklearn_ae.VAETransformer(**FAST),
     sklearn_ae.VAETransformer(**FAST, noise="masking", sparsity=0.01),  # the variants the VAE has
-    sklearn_ae.AutoencoderOutlierDetector(**FAST),
+    # the detector with its default autoencoder, and wrapping each kind of model it takes
+    sklearn_ae.AutoencoderOutlierDetector(),
+    sklearn_ae.AutoencoderOutlierDetector(sklearn_ae.AutoencoderTransformer(**FAST)),
+    sklearn_ae.AutoencoderOutlierDetector(sklearn_ae.AutoencoderTransformer(**FAST, **VARIANTS), n_estimators=2),
+    sklearn_ae.AutoencoderOutlierDetector(sklearn_ae.VAETransformer(**FAST), measure="likelihood"),
+    sklearn_ae.AutoencoderOutlierDetector(PCA()),
+    sklearn_ae.AutoencoderOutlierDetector(PCA(n_components=1), measure="reconstruction"),
 ]
 TRANSFORMERS = [e for e in ESTIMATORS if hasattr(e, "transform")]
 

@@ -1,19 +1,35 @@
-"""AutoencoderOutlierDetector: the outlier API, its scores computed by hand, reproducibility, bad input."""
+"""AutoencoderOutlierDetector: the outlier API, its scores computed by hand, PCA as a reference, bad input."""
 
-import copy
 import pickle
 
 import numpy as np
 import pytest
 import scipy.sparse as sp
 import torch
+from sklearn.base import clone
+from sklearn.decomposition import PCA, TruncatedSVD
+from sklearn.ensemble import IsolationForest
 from sklearn.exceptions import NotFittedError
 from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from sklearn.utils._param_validation import InvalidParameterError
 
-from sklearn_ae import AutoencoderOutlierDetector, AutoencoderTransformer
+from sklearn_ae import (
+    AutoencoderOutlierDetector,
+    AutoencoderTransformer,
+    VAETransformer,
+)
+from sklearn_ae._outlier import _default_estimator
 
-FAST = {"max_epochs": 5, "hidden_layer_sizes": (16,), "random_state": 0}
+
+def ae(**params):
+    """A small autoencoder that learns the test data in a fraction of a second."""
+    return AutoencoderTransformer(**{"n_components": 2, "hidden_layer_sizes": (16,), "scaling": "standard",
+                                     "max_epochs": 5, **params})
+
+
+def detector(estimator=None, **params):
+    return AutoencoderOutlierDetector(ae() if estimator is None else estimator, random_state=0, **params)
 
 
 def manifold_data(n=300, n_outliers=15, seed=0):
@@ -28,6 +44,31 @@ def manifold_data(n=300, n_outliers=15, seed=0):
     return X, y
 
 
+def surface_data(n=400, n_outliers=20, seed=0):
+    """Rows on a curved 2-d surface in 6-d; outliers take their curved coordinates from another point.
+
+    Every feature of an outlier stays inside its marginal range, and no plane
+    fits the surface: PCA's reconstruction error ranks the outliers badly.
+    """
+    rng = np.random.RandomState(seed)
+
+    def surface(Z):
+        z1, z2 = Z.T
+        return np.column_stack([z1, z2, z1**2, z2**2, z1 * z2, np.sin(2 * z1)])
+
+    X = surface(rng.uniform(-1.5, 1.5, size=(n, 2)))
+    idx = rng.choice(n, n_outliers, replace=False)
+    X[idx, 2:] = surface(rng.uniform(-1.5, 1.5, size=(n_outliers, 2)))[:, 2:]
+    X += 0.03 * rng.normal(size=X.shape)
+    y = np.zeros(n, dtype=int)
+    y[idx] = 1
+    return X, y
+
+
+# learns the surface in about 0.3 s
+SURFACE_AE = {"hidden_layer_sizes": (32,), "max_epochs": 50, "batch_size": 32, "lr": 1e-2}
+
+
 @pytest.fixture(scope="module")
 def data():
     return manifold_data()
@@ -35,7 +76,12 @@ def data():
 
 @pytest.fixture(scope="module")
 def fitted(data):
-    return AutoencoderOutlierDetector(**FAST).fit(data[0])
+    return detector().fit(data[0])
+
+
+@pytest.fixture(scope="module")
+def ensemble(data):
+    return detector(n_estimators=2).fit(data[0])
 
 
 def test_outlier_api(fitted, data):
@@ -46,10 +92,55 @@ def test_outlier_api(fitted, data):
     labels = fitted.predict(X)
     assert labels.dtype.kind == "i"
     np.testing.assert_array_equal(labels, np.where(scores < fitted.offset_, -1, 1))
-    np.testing.assert_array_equal(AutoencoderOutlierDetector(**FAST).fit_predict(X), labels)
+    np.testing.assert_array_equal(detector().fit_predict(X), labels)
 
 
-def test_finds_outliers_off_the_manifold(fitted, data):
+def test_members_are_seeded_clones_of_the_estimator(ensemble):
+    template = ensemble.estimator
+    assert ensemble.estimator_ is template and not hasattr(template, "net_")  # the template is left unfitted
+    seeds = [member.random_state for member in ensemble.estimators_]
+    assert len(set(seeds)) == 2 and all(isinstance(s, int) for s in seeds)
+    for member in ensemble.estimators_:
+        assert member is not template
+        assert {k: v for k, v in member.get_params().items() if k != "random_state"} == {
+            k: v for k, v in template.get_params().items() if k != "random_state"
+        }
+
+
+def test_default_estimator(data):
+    X, _ = data
+    expected = {"n_components": 2, "hidden_layer_sizes": (32,), "scaling": "standard", "max_epochs": 30,
+                "batch_size": 128}
+    det = AutoencoderOutlierDetector(random_state=0).fit(X)
+    assert type(det.estimator_) is AutoencoderTransformer
+    assert det.estimator is None and not hasattr(det.estimator_, "net_")
+    params = det.estimator_.get_params()
+    assert {k: params[k] for k in expected} == expected
+    assert _default_estimator(1).n_components == 1
+    # the defaults are those of an explicit estimator with the same parameters
+    np.testing.assert_array_equal(
+        det.score_samples(X), AutoencoderOutlierDetector(_default_estimator(6), random_state=0).fit(X).score_samples(X)
+    )
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_finds_outliers_off_a_curved_surface_where_pca_fails(seed):
+    X, y = surface_data(seed=seed)
+    # the reference: PCA's reconstruction error, by hand, and the detector wrapping PCA
+    pca = PCA(2).fit(X)
+    pca_error = ((X - pca.inverse_transform(pca.transform(X))) ** 2).sum(1)
+    assert roc_auc_score(y, pca_error) < 0.8
+    assert roc_auc_score(y, -detector(PCA(2), measure="reconstruction").fit(X).score_samples(X)) < 0.8
+    assert roc_auc_score(y, -IsolationForest(random_state=0).fit(X).score_samples(X)) < 0.9
+    det = detector(ae(**SURFACE_AE)).fit(X)
+    assert roc_auc_score(y, -det.score_samples(X)) > 0.95
+    # minus the mean feature error is the score of measure="reconstruction" (see the by-hand test)
+    assert roc_auc_score(y, det.feature_errors(X).mean(1)) > 0.95
+    flagged = det.predict(X) == -1
+    assert flagged[y == 1].mean() > 0.7 and flagged[y == 0].mean() < 0.1
+
+
+def test_finds_outliers_off_the_plane(fitted, data):
     X, y = data
     # the outliers lie inside the features' ranges: only the structure gives them away
     assert roc_auc_score(y, -fitted.score_samples(X)) > 0.95
@@ -60,61 +151,121 @@ def test_finds_outliers_off_the_manifold(fitted, data):
 @pytest.mark.parametrize("contamination", [0.05, 0.5])
 def test_float_contamination_flags_that_fraction_of_training_rows(data, contamination):
     X, _ = data
-    det = AutoencoderOutlierDetector(contamination=contamination, **FAST).fit(X)
+    det = detector(contamination=contamination).fit(X)
     np.testing.assert_allclose(det.offset_, np.percentile(det.score_samples(X), 100 * contamination))
     assert abs((det.predict(X) == -1).mean() - contamination) <= 1 / X.shape[0]
 
 
 def test_auto_offset_is_a_robust_z_score_of_two(fitted, data):
     scores = fitted.score_samples(data[0])
+    assert len(np.unique(scores)) == len(scores)  # no ties: every score counts
     median = np.median(scores)
     mad = np.median(np.abs(scores - median))
     np.testing.assert_allclose(fitted.offset_, median - 2 * 1.4826 * mad)
 
 
-def _by_hand(det, X):
-    """Normalised errors and whitened codes from the members' public transform/inverse_transform."""
+def _by_hand(det, X_train, X):
+    """Normalised errors and whitened codes from the members' transform/inverse_transform, in numpy."""
+    std = X_train.std(0)
     errors, distances = [], []
-    for member, s, mean in zip(det.estimators_, det.residual_scales_, det.code_means_):
-        Z_train = member.transform(det._X_train)
-        Z = member.transform(X)
-        recon = member.inverse_transform(Z)
-        errors.append(np.abs(X - recon) / member.scaling_scale_ / s)
-        cov = np.cov(Z_train, rowvar=False)
-        vals, vecs = np.linalg.eigh(cov)
+    for member in det.estimators_:
+        Z_train, Z = member.transform(X_train), member.transform(X)
+        R_train = (X_train - member.inverse_transform(Z_train)) / std
+        s = np.abs(R_train).mean(0)
+        errors.append(np.abs(X - member.inverse_transform(Z)) / std / s)
+        vals, vecs = np.linalg.eigh(np.cov(Z_train, rowvar=False))
         distances.append(np.abs((Z - Z_train.mean(0)) @ vecs / np.sqrt(vals)).mean(1))
     return errors, distances
-
-
-@pytest.fixture(scope="module")
-def ensemble(data):
-    return AutoencoderOutlierDetector(n_estimators=2, **FAST).fit(data[0])
 
 
 @pytest.mark.parametrize("which", ["fitted", "ensemble"])
 def test_scores_and_feature_errors_by_hand(data, which, request):
     X, _ = data
-    det = copy.deepcopy(request.getfixturevalue(which))
-    det._X_train = X
-    errors, distances = _by_hand(det, X)
+    X_test = X[::3] + 0.1
+    det = request.getfixturevalue(which)
+    np.testing.assert_allclose(det.feature_scales_, X.std(0))
+    errors, distances = _by_hand(det, X, X_test)
+    train_errors, train_distances = _by_hand(det, X, X)
     # members are trained with different seeds
     assert len({float(m.loss_curve_[-1]) for m in det.estimators_}) == det.n_estimators
-    np.testing.assert_allclose(det.feature_errors(X), np.mean(errors, 0), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(det.feature_errors(X_test), np.mean(errors, 0), rtol=1e-6)
     # s_j is the mean absolute training residual: each feature's mean training error is 1
-    np.testing.assert_allclose([e.mean(0) for e in errors], 1.0, rtol=1e-4)
-    combined = [np.maximum(e.mean(1) / np.median(e.mean(1)), d / np.median(d)) for e, d in zip(errors, distances)]
-    np.testing.assert_allclose(det.score_samples(X), -np.mean(combined, 0), rtol=1e-4)
-    det.measure = "reconstruction"  # the same networks, scored by their reconstruction only
-    np.testing.assert_allclose(det.score_samples(X), -det.feature_errors(X).mean(1))
-    np.testing.assert_allclose(det.score_samples(X), -np.mean(errors, 0).mean(1), rtol=1e-5)
+    np.testing.assert_allclose(det.feature_errors(X).mean(0), 1.0, rtol=1e-6)
+    combined = [
+        np.maximum(e.mean(1) / np.median(te.mean(1)), d / np.median(td))
+        for e, d, te, td in zip(errors, distances, train_errors, train_distances)
+    ]
+    np.testing.assert_allclose(det.score_samples(X_test), -np.mean(combined, 0), rtol=1e-6)
+    # the same networks (same seeds), scored by their reconstruction only
+    rec = clone(det).set_params(measure="reconstruction").fit(X)
+    np.testing.assert_allclose(rec.score_samples(X_test), -np.mean(errors, 0).mean(1), rtol=1e-6)
+    np.testing.assert_allclose(rec.score_samples(X_test), -rec.feature_errors(X_test).mean(1))
+
+
+def test_pca_detector_is_pca_reconstruction_by_hand(data):
+    X, y = data
+    X_test = X[::2] * 1.1
+    det = AutoencoderOutlierDetector(PCA(n_components=2), measure="reconstruction").fit(X)
+    pca = PCA(n_components=2).fit(X)
+    std = X.std(0)
+    R_train = (X - pca.inverse_transform(pca.transform(X))) / std
+    s = np.abs(R_train).mean(0)
+    expected = -(np.abs(X_test - pca.inverse_transform(pca.transform(X_test))) / std / s).mean(1)
+    np.testing.assert_allclose(det.score_samples(X_test), expected, rtol=1e-9)
+    # the code distance: PCA's codes are uncorrelated with variances explained_variance_
+    dist = AutoencoderOutlierDetector(PCA(n_components=2)).fit(X)
+    along = np.abs(pca.transform(X_test) / np.sqrt(pca.explained_variance_)).mean(1)
+    along_train = np.median(np.abs(pca.transform(X) / np.sqrt(pca.explained_variance_)).mean(1))
+    off_train = np.median(np.abs(R_train / s).mean(1))
+    np.testing.assert_allclose(dist.score_samples(X_test), -np.maximum(-expected / off_train, along / along_train),
+                               rtol=1e-9)
+    # the data is a plane: PCA with 2 components is the right model for it
+    assert roc_auc_score(y, -det.score_samples(X)) > 0.95
+
+
+def test_pca_detector_likelihood_is_pca_score_samples(data):
+    X, _ = data
+    det = AutoencoderOutlierDetector(PCA(n_components=3), measure="likelihood").fit(X)
+    np.testing.assert_allclose(det.score_samples(X[:50]), PCA(n_components=3).fit(X).score_samples(X[:50]))
+
+
+def test_grid_search_reaches_the_members_parameters(data):
+    X, y = data
+    search = GridSearchCV(
+        AutoencoderOutlierDetector(PCA(), measure="reconstruction"),
+        {"estimator__n_components": [1, 2, 4]},
+        scoring="roc_auc",
+        cv=StratifiedKFold(3),
+    ).fit(X, 1 - y)  # roc_auc of decision_function: inliers (1) score higher
+    assert search.best_params_ == {"estimator__n_components": 2}  # the data lies on a plane
+    assert search.best_estimator_.estimators_[0].n_components_ == 2
+    assert search.cv_results_["mean_test_score"][1] > 0.95
+    det = detector()
+    assert det.get_params()["estimator__noise"] is None
+    det.set_params(estimator__noise="masking")
+    assert det.estimator.noise == "masking"
 
 
 def test_likelihood_is_the_autoencoders_log_likelihood(data):
     X, _ = data
-    det = AutoencoderOutlierDetector(measure="likelihood", **FAST).fit(X)
+    det = detector(measure="likelihood").fit(X)
     member = det.estimators_[0]
     assert type(member) is AutoencoderTransformer
     np.testing.assert_allclose(det.score_samples(X), member.score_samples(X))
+
+
+def test_set_params_after_fit_keeps_the_fitted_measure(fitted, data):
+    X, _ = data
+    scores, labels = fitted.score_samples(X), fitted.predict(X)
+    det = pickle.loads(pickle.dumps(fitted))
+    det.set_params(measure="likelihood", contamination=0.3)
+    assert det.measure_ == "distance"
+    np.testing.assert_array_equal(det.score_samples(X), scores)
+    np.testing.assert_array_equal(det.predict(X), labels)
+    # a new fit takes the new parameters
+    det.fit(X)
+    assert det.measure_ == "likelihood"
+    np.testing.assert_allclose(det.score_samples(X), det.estimators_[0].score_samples(X))
 
 
 def test_feature_errors_point_at_the_broken_feature(fitted, data):
@@ -132,19 +283,19 @@ def test_feature_errors_point_at_the_broken_feature(fitted, data):
 def test_same_seed_same_scores_and_global_rng_untouched(data, fitted, ensemble):
     X, _ = data
     np_state, torch_state = np.random.get_state()[1].copy(), torch.get_rng_state().clone()
-    again = AutoencoderOutlierDetector(n_estimators=2, **FAST).fit(X)
+    again = detector(n_estimators=2).fit(X)
     np.testing.assert_array_equal(again.score_samples(X), ensemble.score_samples(X))
     np.testing.assert_array_equal(np.random.get_state()[1], np_state)
     assert torch.equal(torch.get_rng_state(), torch_state)
-    other = AutoencoderOutlierDetector(**{**FAST, "random_state": 1}).fit(X)
+    other = AutoencoderOutlierDetector(ae(), random_state=1).fit(X)
     assert not np.allclose(other.score_samples(X), fitted.score_samples(X))
 
 
 def test_pickle_round_trip(fitted, data):
     X, _ = data
-    clone = pickle.loads(pickle.dumps(fitted))
-    np.testing.assert_array_equal(clone.score_samples(X), fitted.score_samples(X))
-    np.testing.assert_array_equal(clone.feature_errors(X), fitted.feature_errors(X))
+    clone_ = pickle.loads(pickle.dumps(fitted))
+    np.testing.assert_array_equal(clone_.score_samples(X), fitted.score_samples(X))
+    np.testing.assert_array_equal(clone_.feature_errors(X), fitted.feature_errors(X))
 
 
 def test_float32_sparse_and_dataframe_input(fitted, data):
@@ -154,9 +305,29 @@ def test_float32_sparse_and_dataframe_input(fitted, data):
     np.testing.assert_allclose(fitted.score_samples(sp.csr_matrix(X)), ref)
     pd = pytest.importorskip("pandas")
     df = pd.DataFrame(X, columns=[f"f{i}" for i in range(6)])
-    det = AutoencoderOutlierDetector(**FAST).fit(df)
+    det = detector().fit(df)
     np.testing.assert_array_equal(det.feature_names_in_, df.columns)
     np.testing.assert_allclose(det.score_samples(df), ref)
+
+
+def test_sparse_training_data_is_scored_in_batches(data, monkeypatch):
+    X, _ = data
+    X_big = np.vstack([X] * 8)  # 2400 rows: two batches of rows
+    member = ae(init="random")  # (the PCA initialisation of an autoencoder densifies its training data)
+    dense = detector(member).fit(X_big)
+    seen = []
+    original = sp.csr_matrix.toarray
+
+    def toarray(self, *args, **kwargs):
+        seen.append(self.shape[0])
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(sp.csr_matrix, "toarray", toarray)
+    sparse = detector(member).fit(sp.csr_matrix(X_big))
+    scores = sparse.score_samples(sp.csr_matrix(X_big))
+    assert seen and max(seen) <= 2048  # never the whole matrix at once
+    np.testing.assert_allclose(scores, dense.score_samples(X_big), rtol=1e-6)
+    np.testing.assert_allclose(sparse.feature_scales_, dense.feature_scales_)
 
 
 def test_bad_input_and_parameters(fitted, data):
@@ -167,26 +338,31 @@ def test_bad_input_and_parameters(fitted, data):
         fitted.score_samples(np.where(np.eye(6)[:1] > 0, np.nan, X[:1]))
     with pytest.raises(ValueError, match="6 features"):
         fitted.predict(X[:, :4])
-    for params in [{"contamination": 0.6}, {"contamination": 0.0}, {"measure": "mse"}, {"model": "gan"},
-                   {"n_estimators": 0}, {"n_components": "all"}]:
+    for params in [{"contamination": 0.6}, {"contamination": 0.0}, {"measure": "mse"}, {"n_estimators": 0},
+                   {"estimator": IsolationForest()}, {"estimator": "pca"}]:
         with pytest.raises(InvalidParameterError):
             AutoencoderOutlierDetector(**params).fit(X)
+    with pytest.raises(ValueError, match="score_samples"):
+        AutoencoderOutlierDetector(TruncatedSVD(2), measure="likelihood").fit(X)
+    # the members validate their own parameters
+    with pytest.raises(InvalidParameterError, match="noise"):
+        AutoencoderOutlierDetector(ae(noise="salt")).fit(X)
 
 
 def test_diverging_fit_raises(data):
     X, _ = data
+    diverging = ae(lr=1e4, optimizer="sgd", init="random", scaling=None, max_epochs=20)
     with pytest.raises(FloatingPointError, match="diverged"):
-        AutoencoderOutlierDetector(lr=1e4, optimizer="sgd", init="random", scaling=None, **{**FAST, "max_epochs": 20}).fit(
-            X * 1e3
-        )
+        detector(diverging).fit(X * 1e3)
 
 
-def test_vae_model(data):
-    from sklearn_ae import VAETransformer
-
+def test_vae(data):
     X, y = data
-    det = AutoencoderOutlierDetector(model="vae", **FAST).fit(X)
+    vae = VAETransformer(n_components=2, hidden_layer_sizes=(16,), max_epochs=5)
+    det = detector(vae).fit(X)
     assert all(type(m) is VAETransformer for m in det.estimators_)
     assert roc_auc_score(y, -det.score_samples(X)) > 0.9
-    det.measure = "likelihood"  # the same network, scored by the VAE's bound on log p(x)
-    np.testing.assert_allclose(det.score_samples(X), det.estimators_[0].score_samples(X))
+    # the same network (same seed), scored by the VAE's bound on log p(x)
+    likelihood = detector(vae, measure="likelihood").fit(X)
+    np.testing.assert_allclose(likelihood.score_samples(X), likelihood.estimators_[0].score_samples(X))
+    np.testing.assert_array_equal(likelihood.estimators_[0].transform(X), det.estimators_[0].transform(X))

@@ -4,12 +4,15 @@ training data, duplicates, tiny data, one feature."""
 import warnings
 
 import numpy as np
-import pytest
 from sklearn.metrics import roc_auc_score
 
-from sklearn_ae import AutoencoderOutlierDetector
+from sklearn_ae import AutoencoderOutlierDetector, AutoencoderTransformer
 
-FAST = {"max_epochs": 5, "hidden_layer_sizes": (16,), "random_state": 0}
+
+def detector(**params):
+    """The default detector, with a smaller autoencoder trained for fewer epochs."""
+    ae = AutoencoderTransformer(n_components=2, hidden_layer_sizes=(16,), scaling="standard", max_epochs=5)
+    return AutoencoderOutlierDetector(ae.set_params(**params), random_state=0)
 
 
 def blob_with_structure(n=300, seed=0):
@@ -22,9 +25,9 @@ def blob_with_structure(n=300, seed=0):
 def test_constant_training_feature_moving_at_test_time_stays_finite_and_sane():
     X = blob_with_structure()
     Xc = np.column_stack([X, np.full(len(X), 7.0)])  # constant in training
-    det = AutoencoderOutlierDetector(**FAST).fit(Xc)
+    det = detector().fit(Xc)
     # the other features still give sensible scores: the constant column changes nothing
-    ref = AutoencoderOutlierDetector(**FAST).fit(X)
+    ref = detector().fit(X)
     assert np.corrcoef(det.score_samples(Xc), ref.score_samples(X))[0, 1] > 0.9
 
     moved = Xc[:10].copy()
@@ -45,8 +48,8 @@ def test_constant_training_feature_moving_at_test_time_stays_finite_and_sane():
 def test_wildly_different_scales_give_the_same_ranking():
     X = blob_with_structure()
     scales = np.array([1e-6, 1.0, 1e3, 1e6])
-    det = AutoencoderOutlierDetector(**FAST).fit(X)
-    wild = AutoencoderOutlierDetector(**FAST).fit(X * scales)
+    det = detector().fit(X)
+    wild = detector().fit(X * scales)
     # the standard scaling undoes the units: the network sees (nearly) the same numbers
     np.testing.assert_allclose(wild.score_samples(X * scales), det.score_samples(X), rtol=1e-3, atol=1e-4)
 
@@ -58,9 +61,9 @@ def test_training_data_with_outliers():
     idx = rng.choice(len(X), 40, replace=False)  # 10 % of the training rows break the structure
     X[idx, 2:] += rng.choice([-3.0, 3.0], size=(40, 2))
     y[idx] = 1
-    det = AutoencoderOutlierDetector(**FAST).fit(X)
+    det = detector().fit(X)
     assert roc_auc_score(y, -det.score_samples(X)) > 0.95
-    det10 = AutoencoderOutlierDetector(contamination=0.1, **FAST).fit(X)
+    det10 = detector().set_params(contamination=0.1).fit(X)
     flagged = det10.predict(X) == -1
     assert flagged[y == 1].mean() > 0.8
 
@@ -68,7 +71,7 @@ def test_training_data_with_outliers():
 def test_duplicate_rows():
     X = blob_with_structure(40)
     X_dup = np.repeat(X, 5, axis=0)
-    det = AutoencoderOutlierDetector(**FAST).fit(X_dup)
+    det = detector().fit(X_dup)
     scores = det.score_samples(X_dup)
     assert np.isfinite(scores).all()
     # duplicates score alike
@@ -79,7 +82,7 @@ def test_all_rows_identical():
     X = np.tile([1.0, -2.0, 3.0], (50, 1))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        det = AutoencoderOutlierDetector(**FAST).fit(X)
+        det = detector().fit(X)
     assert np.isfinite(det.score_samples(X)).all()
     # every training row is the same: none is an outlier
     assert (det.predict(X) == 1).all()
@@ -89,7 +92,7 @@ def test_all_rows_identical():
 
 def test_fewer_rows_than_batch_size():
     X = blob_with_structure(12)
-    det = AutoencoderOutlierDetector(batch_size=64, **FAST).fit(X)
+    det = detector(batch_size=64).fit(X)
     assert det.predict(X).shape == (12,)
     assert np.isfinite(det.score_samples(X)).all()
 
@@ -97,8 +100,8 @@ def test_fewer_rows_than_batch_size():
 def test_one_feature():
     rng = np.random.RandomState(0)
     X = rng.normal(size=(200, 1))
-    det = AutoencoderOutlierDetector(**FAST).fit(X)
-    assert det.n_components_ == 1
+    det = AutoencoderOutlierDetector(random_state=0).fit(X)
+    assert det.estimators_[0].n_components_ == 1  # the default autoencoder: min(2, n_features) codes
     grid = np.linspace(-5, 5, 41)[:, None]
     scores = det.score_samples(grid)
     # with one feature the autoencoder can copy its input: the code distance carries the
@@ -106,3 +109,22 @@ def test_one_feature():
     centre = np.abs(grid[:, 0] - X.mean()).argmin()
     assert (np.diff(scores[: centre + 1]) >= -1e-9).all() and (np.diff(scores[centre:]) <= 1e-9).all()
     assert det.predict([[0.0], [8.0]]).tolist() == [1, -1]
+
+
+def test_auto_threshold_with_a_majority_of_identical_rows():
+    # 150 copies of one row and 100 distinct rows: the MAD of all the training scores is 0, and a
+    # threshold of median - 2 * 1.4826 * MAD would flag nearly every distinct row
+    X = blob_with_structure(101, seed=2)
+    X_dup = np.vstack([np.repeat(X[:1], 150, axis=0), X[1:]])
+    det = AutoencoderOutlierDetector(random_state=0).fit(X_dup)
+    scores = det.score_samples(X_dup)
+    assert np.median(np.abs(scores - np.median(scores))) == 0
+    # the reference: median and MAD of the distinct scores, each row of the repeated one counting once
+    distinct = np.unique(scores)
+    assert len(distinct) == 101
+    median = np.median(distinct)
+    np.testing.assert_allclose(det.offset_, median - 2 * 1.4826 * np.median(np.abs(distinct - median)))
+    flagged = det.predict(X_dup) == -1
+    assert not flagged[:150].any()
+    # about as many as without the copies (4 of the 100)
+    assert 0 < flagged[150:].sum() <= 8

@@ -9,7 +9,7 @@ from skorch.callbacks import Callback, ProgressBar
 from sklearn.datasets import load_digits
 from sklearn.utils.validation import check_is_fitted
 
-from sklearn_ae import AutoencoderTransformer
+from sklearn_ae import AutoencoderOutlierDetector, AutoencoderTransformer
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 ROW = re.compile(r"^\s*(\d+)\s+([-\d.]+)\s+([-\d.]+)?")
@@ -123,3 +123,35 @@ def test_interrupt_inside_an_epoch_leaves_a_usable_model(X, epoch, early_stoppin
     assert codes.shape == (len(X), 3) and np.isfinite(codes).all()
     assert np.isfinite(ae.inverse_transform(codes)).all()
     assert np.isfinite(ae.score(X))
+
+
+class InterruptedAtEpoch2(InterruptedAE):
+    """Every copy of it (``clone`` keeps class attributes) presses Ctrl-C in its second epoch."""
+
+    interrupt_at = {"epoch": 2}
+
+
+@pytest.mark.parametrize("filters", ["always", "ignore"])
+def test_one_interrupt_stops_the_whole_detector_fit(X, filters):
+    member = InterruptedAtEpoch2(n_components=3, hidden_layer_sizes=(16,), max_epochs=10, early_stopping=False)
+    det = AutoencoderOutlierDetector(member, n_estimators=3, random_state=0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter(filters)
+        det.fit(X)
+    # one Ctrl-C: the first copy stops, and no further copy is trained
+    assert len(det.estimators_) == 1 and det.estimators_[0].n_iter_ == 2
+    messages = [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
+    if filters == "always":
+        # the copy's own warning, passed on once, and the detector's
+        assert sum("interrupted after 2 of 10 epochs" in m for m in messages) == 1, messages
+        assert sum("copy 1 of 3" in m and "usable" in m for m in messages) == 1, messages
+    else:
+        assert messages == []  # the user's filters still apply
+    # a usable detector: the one a single-copy fit (same seed, same interruption) gives
+    single = AutoencoderOutlierDetector(member, n_estimators=1, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        single.fit(X)
+    np.testing.assert_array_equal(det.score_samples(X), single.score_samples(X))
+    assert det.offset_ == single.offset_
+    assert ((det.predict(X) == -1).mean()) < 0.2
