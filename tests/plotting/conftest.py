@@ -24,8 +24,9 @@ def _make_ae(n_components, **params):
 
 
 def _make_detector():
-    """The one place the tests build an AutoencoderOutlierDetector (its signature is changing)."""
-    return AutoencoderOutlierDetector(max_epochs=3, random_state=0)
+    """The one place the tests build an AutoencoderOutlierDetector."""
+    member = AutoencoderTransformer(hidden_layer_sizes=(32,), scaling="standard", max_epochs=3)
+    return AutoencoderOutlierDetector(member, random_state=0)
 
 
 @pytest.fixture(autouse=True)
