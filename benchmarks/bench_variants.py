@@ -57,7 +57,8 @@ VARIANTS = [
     ("plain (dense, PCA start)", {}),
     ("denoising: masking 0.5", dict(noise="masking", noise_level=0.5)),
     ("denoising: gaussian 0.5", dict(noise="gaussian", noise_level=0.5)),
-    # without scaling, a masked pixel is 0 (black) in training as in the masked test digits
+    # a masked training pixel is mask_value=0.0 (black) whatever the scaling, as in the masked test digits
+    # (before mask_value, the default scaling masked to the pixel mean and only scaling=None masked to 0)
     ("plain, scaling=None", dict(scaling=None)),
     ("denoising: masking 0.5, scaling=None", dict(noise="masking", noise_level=0.5, scaling=None)),
     ("sparse: L1 0.01", dict(sparsity=0.01)),
@@ -201,9 +202,9 @@ def main():
         "units). `sig<0.1`: fraction of sigmoid(code) below "
         "0.1. `|J|^2`: mean squared Frobenius norm of the encoder's Jacobian on 200 test digits (scaled "
         "space). `mismatch`: mean squared distance between mirrored encoder and decoder hidden activations "
-        "(built-in networks). `params`: trained weights (tied ones counted once). With the default scaling "
-        "(`global`: centred), `noise=\"masking\"` sets a pixel to its training mean, not to 0 as in the "
-        "masked test digits; the `scaling=None` rows mask to 0 in training too.",
+        "(built-in networks). `params`: trained weights (tied ones counted once). `noise=\"masking\"` sets a "
+        "training pixel to `mask_value=0.0` (black) in pixel units whatever the scaling, as in the masked test "
+        "digits (see `results_denoising.md`).",
         "",
         f"Machine: {args.threads} torch thread(s) on a 2-core CPU shared with other jobs (timings are noisy; "
         f"all rows come from the same run). Python {platform.python_version()}, torch {torch.__version__}, "
