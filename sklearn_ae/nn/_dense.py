@@ -12,6 +12,8 @@ autoencoder variants add at the module level:
   (each pair trained only through the layers between its two members).
 """
 
+import contextlib
+
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -141,17 +143,38 @@ class Corruption(nn.Module):
             raise ValueError(f"noise='masking' needs noise_level < 1 (a probability), got {level}.")
         self.kind = kind
         self.level = float(level)
+        self._seed, self._generator = None, None
         self.register_buffer("fill", None if fill is None else torch.as_tensor(fill, dtype=torch.float32))
         self.register_buffer("scale", None if scale is None else torch.as_tensor(scale, dtype=torch.float32))
 
     def forward(self, x):
-        if not self.training or self.kind is None or self.level == 0:
+        if self.kind is None or self.level == 0 or not (self.training or self._seed is not None):
             return x
+        generator = None
+        if not self.training:
+            if self._generator is None:
+                self._generator = torch.Generator(device=x.device).manual_seed(self._seed)
+            generator = self._generator
         if self.kind == "gaussian":
-            noise = self.level * torch.randn_like(x)
+            noise = self.level * torch.randn(x.shape, generator=generator, dtype=x.dtype, device=x.device)
             return x + (noise if self.scale is None else noise * self.scale)
-        keep = torch.rand_like(x) >= self.level
+        keep = torch.rand(x.shape, generator=generator, dtype=x.dtype, device=x.device) >= self.level
         return torch.where(keep, x, x.new_zeros(()) if self.fill is None else self.fill.to(x.dtype))
+
+    @contextlib.contextmanager
+    def seeded(self, seed):
+        """Corrupt in evaluation mode too, with draws from a generator seeded by ``seed``, inside the block.
+
+        The estimators score a denoiser's validation rows corrupted this way
+        (the same corruption at every epoch), so that its validation loss is
+        the loss it is trained on. Training mode keeps torch's current
+        random state.
+        """
+        self._seed, self._generator = seed, None
+        try:
+            yield self
+        finally:
+            self._seed, self._generator = None, None
 
     def extra_repr(self):
         return f"kind={self.kind!r}, level={self.level}"
