@@ -112,8 +112,17 @@ def machine_note():
 def default_params():
     """The estimator's current defaults (for the record in the markdown)."""
     est = AutoencoderTransformer()
-    keys = ["hidden_layer_sizes", "activation", "lr", "batch_size", "max_epochs", "early_stopping",
-            "n_iter_no_change", "optimizer", "weight_decay"]
+    keys = [
+        "hidden_layer_sizes",
+        "activation",
+        "lr",
+        "batch_size",
+        "max_epochs",
+        "early_stopping",
+        "n_iter_no_change",
+        "optimizer",
+        "weight_decay",
+    ]
     return {key: getattr(est, key) for key in keys}
 
 
@@ -185,15 +194,25 @@ def screen(args):
                 pca = pca_cache[k]
                 ae = evaluate(AutoencoderTransformer(k, random_state=args.seed, **params), *data)
                 row = {
-                    "data": data_name, "config": name, "k": k, "seed": args.seed,
-                    "ratio": ae["mse"] / pca["mse"], "acc_ae": ae["acc"], "acc_pca": pca["acc"],
-                    "fit_s": ae["fit_s"], "n_iter": ae["n_iter"],
+                    "data": data_name,
+                    "config": name,
+                    "k": k,
+                    "seed": args.seed,
+                    "ratio": ae["mse"] / pca["mse"],
+                    "acc_ae": ae["acc"],
+                    "acc_pca": pca["acc"],
+                    "fit_s": ae["fit_s"],
+                    "n_iter": ae["n_iter"],
                 }
                 rows.append(row)
                 with log.open("a") as f:
                     f.write(json.dumps(row) + "\n")
-                print(f"{data_name:6s} k={k:2d} seed={args.seed} {name:50s} ratio {row['ratio']:.3f} acc {row['acc_ae']:.3f} "
-                      f"(pca {row['acc_pca']:.3f}) fit {row['fit_s']:.1f}s ep {row['n_iter']}", flush=True)
+                print(
+                    f"{data_name:6s} k={k:2d} seed={args.seed} {name:50s} ratio {row['ratio']:.3f} "
+                    f"acc {row['acc_ae']:.3f} "
+                    f"(pca {row['acc_pca']:.3f}) fit {row['fit_s']:.1f}s ep {row['n_iter']}",
+                    flush=True,
+                )
     write_screen_markdown(rows)
 
 
@@ -226,9 +245,11 @@ def write_screen_markdown(rows):
         configs = list(dict.fromkeys(r["config"] for r in sub))
         pca_acc = {k: next(r["acc_pca"] for r in sub if r["k"] == k) for k in ks}
         lines += [f"## {data_name}", ""]
-        head = "| configuration | " + " | ".join(
-            f"k={k} ratio | k={k} acc (PCA {pca_acc[k]:.3f}) | k={k} fit s (ep)" for k in ks
-        ) + " |"
+        head = (
+            "| configuration | "
+            + " | ".join(f"k={k} ratio | k={k} acc (PCA {pca_acc[k]:.3f}) | k={k} fit s (ep)" for k in ks)
+            + " |"
+        )
         lines += [head, "|---|" + "---:|" * (3 * len(ks))]
         for c in configs:
             cells = []
@@ -241,11 +262,17 @@ def write_screen_markdown(rows):
             lines.append(f"| {c} | " + " | ".join(cells) + " |")
         lines.append("")
     if other_seeds:
-        lines += ["## Other seeds (noise check)", "", "| data | configuration | k | seed | ratio | acc | acc PCA | fit s (ep) |",
-                  "|---|---|---:|---:|---:|---:|---:|---:|"]
+        lines += [
+            "## Other seeds (noise check)",
+            "",
+            "| data | configuration | k | seed | ratio | acc | acc PCA | fit s (ep) |",
+            "|---|---|---:|---:|---:|---:|---:|---:|",
+        ]
         for r in other_seeds:
-            lines.append(f"| {r['data']} | {r['config']} | {r['k']} | {r['seed']} | {r['ratio']:.3f} | {r['acc_ae']:.3f} "
-                         f"| {r['acc_pca']:.3f} | {r['fit_s']:.1f} ({r['n_iter']}) |")
+            lines.append(
+                f"| {r['data']} | {r['config']} | {r['k']} | {r['seed']} | {r['ratio']:.3f} | {r['acc_ae']:.3f} "
+                f"| {r['acc_pca']:.3f} | {r['fit_s']:.1f} ({r['n_iter']}) |"
+            )
         lines.append("")
     lines += kept_analysis(out)
     out.write_text("\n".join(lines) + "\n")
@@ -273,10 +300,12 @@ def bench(args):
                 recs[k] = (pca.pop("X_rec"), ae.pop("X_rec"))
             else:
                 pca.pop("X_rec"), ae.pop("X_rec")
-            print(f"k={k:2d} seed={seed} ratio {ae['mse'] / pca['mse']:.3f} acc {ae['acc']:.3f} "
-                  f"(pca {pca['acc']:.3f}) fit {ae['fit_s']:.1f}s (CPU {ae['fit_cpu_s']:.1f}s, {ae['n_iter']} ep) "
-                  f"transform {ae['transform_rows_per_s']:.0f} rows/s (pca {pca['transform_rows_per_s']:.0f})",
-                  flush=True)
+            print(
+                f"k={k:2d} seed={seed} ratio {ae['mse'] / pca['mse']:.3f} acc {ae['acc']:.3f} "
+                f"(pca {pca['acc']:.3f}) fit {ae['fit_s']:.1f}s (CPU {ae['fit_cpu_s']:.1f}s, {ae['n_iter']} ep) "
+                f"transform {ae['transform_rows_per_s']:.0f} rows/s (pca {pca['transform_rows_per_s']:.0f})",
+                flush=True,
+            )
 
     def stat(values, fmt):
         values = np.asarray(values, dtype=float)

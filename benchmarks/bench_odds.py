@@ -145,7 +145,9 @@ def pyod_version():
 def split(X, y, seed, max_train):
     X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.4, stratify=y, random_state=seed)
     if max_train is not None and X_train.shape[0] > max_train:
-        X_train, _, y_train, _ = train_test_split(X_train, y_train, train_size=max_train, stratify=y_train, random_state=seed)
+        X_train, _, y_train, _ = train_test_split(
+            X_train, y_train, train_size=max_train, stratify=y_train, random_state=seed
+        )
     return X_train, X_test, y_test
 
 
@@ -206,6 +208,7 @@ def main(argv=None):
     total = time.time() - start
 
     import sklearn
+
     import sklearn_ae
 
     names, dets = args.datasets, args.detectors
@@ -213,11 +216,14 @@ def main(argv=None):
     ap_table, ap = table(rows, names, dets, 4, ".3f")
     time_table, secs = table(rows, names, dets, 5, ".2f", with_std=False)
     ref = "IsolationForest" if "IsolationForest" in dets else dets[0]
-    summary = ["| detector | mean ROC-AUC | − " + ref + " | mean AP | mean fit+score time (s) | time / " + ref + " |",
-               "|---|---|---|---|---|---|"]
+    summary = [
+        "| detector | mean ROC-AUC | − " + ref + " | mean AP | mean fit+score time (s) | time / " + ref + " |",
+        "|---|---|---|---|---|---|",
+    ]
     for d in dets:
         summary.append(
-            f"| {d} | {auc[d]:.3f} | {auc[d] - auc[ref]:+.3f} | {ap[d]:.3f} | {secs[d]:.2f} | {secs[d] / secs[ref]:.2f} |"
+            f"| {d} | {auc[d]:.3f} | {auc[d] - auc[ref]:+.3f} | {ap[d]:.3f} | {secs[d]:.2f} "
+            f"| {secs[d] / secs[ref]:.2f} |"
         )
     cmd = "python benchmarks/bench_odds.py " + shlex.join(argv if argv is not None else sys.argv[1:])
     title = "## Variants (a separate run)" if args.append else "# ODDS outlier-detection benchmark"

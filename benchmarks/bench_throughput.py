@@ -97,11 +97,17 @@ def main(argv=None):
     parser.add_argument("--n-components", type=int, default=8)
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--batch-sizes", type=int, nargs="+", default=None,
-                        help="default: the estimator's default batch_size")
+    parser.add_argument(
+        "--batch-sizes", type=int, nargs="+", default=None, help="default: the estimator's default batch_size"
+    )
     parser.add_argument("--no-profile", action="store_true")
-    parser.add_argument("--adam-variants", type=int, default=3, metavar="REPEATS",
-                        help="repeats of the plain loop with Adam's foreach / fused implementations (0: skip)")
+    parser.add_argument(
+        "--adam-variants",
+        type=int,
+        default=3,
+        metavar="REPEATS",
+        help="repeats of the plain loop with Adam's foreach / fused implementations (0: skip)",
+    )
     args = parser.parse_args(argv)
 
     X, _, _, _ = load_mnist(DATA)
@@ -131,28 +137,40 @@ def main(argv=None):
                     res["est"], res["loop"], res["est_cpu"], _ = estimator_fit(X, args.n_components, bs, args.epochs, r)
             samples = n * args.epochs
             row = {
-                "bs": bs, "repeat": r,
-                "plain": samples / res["plain"], "est": samples / res["est"], "loop": samples / res["loop"],
-                "plain_cpu": samples / res["plain_cpu"], "est_cpu": samples / res["est_cpu"],
+                "bs": bs,
+                "repeat": r,
+                "plain": samples / res["plain"],
+                "est": samples / res["est"],
+                "loop": samples / res["loop"],
+                "plain_cpu": samples / res["plain_cpu"],
+                "est_cpu": samples / res["est_cpu"],
             }
             row["ratio"] = row["plain"] / row["est"]
             row["ratio_loop"] = row["plain"] / row["loop"]
             row["ratio_cpu"] = row["plain_cpu"] / row["est_cpu"]
             rows.append(row)
-            print(f"bs {bs} repeat {r}: plain {row['plain']:.0f}/s, estimator fit {row['est']:.0f}/s "
-                  f"(skorch loop only {row['loop']:.0f}/s), ratio {row['ratio']:.2f} "
-                  f"(loop only {row['ratio_loop']:.2f}); CPU time: ratio {row['ratio_cpu']:.2f}", flush=True)
+            print(
+                f"bs {bs} repeat {r}: plain {row['plain']:.0f}/s, estimator fit {row['est']:.0f}/s "
+                f"(skorch loop only {row['loop']:.0f}/s), ratio {row['ratio']:.2f} "
+                f"(loop only {row['ratio_loop']:.2f}); CPU time: ratio {row['ratio_cpu']:.2f}",
+                flush=True,
+            )
 
     # the defaults as a user runs them: early stopping holds out 10 % and validates every epoch
     es_rows = []
     for r in range(min(args.repeats, 3)):
         t_plain, c_plain = plain_loop(Xs, args.n_components, hidden, activation, lr, batch_sizes[0], args.epochs, r)
-        total, loop, cpu, est = estimator_fit(
-            X, args.n_components, batch_sizes[0], args.epochs, r, early_stopping=True
-        )
+        total, loop, cpu, est = estimator_fit(X, args.n_components, batch_sizes[0], args.epochs, r, early_stopping=True)
         n_train = n - round(0.1 * n)
-        es_rows.append((n * args.epochs / t_plain, n_train * args.epochs / total, n_train * args.epochs / loop,
-                        n * args.epochs / c_plain, n_train * args.epochs / cpu))
+        es_rows.append(
+            (
+                n * args.epochs / t_plain,
+                n_train * args.epochs / total,
+                n_train * args.epochs / loop,
+                n * args.epochs / c_plain,
+                n_train * args.epochs / cpu,
+            )
+        )
 
     # Adam's implementations, in the plain loop (the estimator's optimizer is skorch's Adam with defaults)
     variants = {"default (single-tensor)": {}, "foreach=True": {"foreach": True}, "fused=True": {"fused": True}}
@@ -169,7 +187,8 @@ def main(argv=None):
         "# Training throughput: AutoencoderTransformer.fit vs a plain torch loop",
         "",
         f"Command: `{env_prefix()}.venv/bin/python benchmarks/bench_throughput.py --epochs {args.epochs} "
-        f"--repeats {args.repeats}" + (f" --batch-sizes {' '.join(map(str, batch_sizes))}" if args.batch_sizes else "")
+        f"--repeats {args.repeats}"
+        + (f" --batch-sizes {' '.join(map(str, batch_sizes))}" if args.batch_sizes else "")
         + "`",
         "",
         f"Data: MNIST `mnist_5k` ({n} x {X.shape[1]}, float32), globally scaled. Network: the estimator's "
@@ -195,9 +214,11 @@ def main(argv=None):
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in rows:
-        lines.append(f"| {row['bs']} | {row['repeat']} | {row['plain']:.0f} | {row['est']:.0f} | {row['loop']:.0f} "
-                     f"| {row['ratio']:.2f} | {row['ratio_loop']:.2f} | {row['plain_cpu']:.0f} | {row['est_cpu']:.0f} "
-                     f"| {row['ratio_cpu']:.2f} |")
+        lines.append(
+            f"| {row['bs']} | {row['repeat']} | {row['plain']:.0f} | {row['est']:.0f} | {row['loop']:.0f} "
+            f"| {row['ratio']:.2f} | {row['ratio_loop']:.2f} | {row['plain_cpu']:.0f} | {row['est_cpu']:.0f} "
+            f"| {row['ratio_cpu']:.2f} |"
+        )
     for bs in batch_sizes:
         sub = [r for r in rows if r["bs"] == bs]
         med = {key: np.median([r[key] for r in sub]) for key in sub[0] if key not in ("bs", "repeat")}
@@ -231,11 +252,19 @@ def main(argv=None):
             "|---|---|---:|---:|",
         ]
         for name, values in adam.items():
-            lines.append(f"| {name} | {', '.join(f'{v:.0f}' for v in values)} | {np.median(values):.0f} "
-                         f"| {np.median(values) / base:.2f}x |")
+            lines.append(
+                f"| {name} | {', '.join(f'{v:.0f}' for v in values)} | {np.median(values):.0f} "
+                f"| {np.median(values) / base:.2f}x |"
+            )
     if profile:
-        lines += ["", f"## cProfile of one estimator fit ({args.epochs} epochs, cumulative time)", "", "```",
-                  profile.strip(), "```"]
+        lines += [
+            "",
+            f"## cProfile of one estimator fit ({args.epochs} epochs, cumulative time)",
+            "",
+            "```",
+            profile.strip(),
+            "```",
+        ]
     lines += [""] + kept_analysis(HERE / "results_throughput.md")
     (HERE / "results_throughput.md").write_text("\n".join(lines) + "\n")
     print(f"wrote {HERE / 'results_throughput.md'}")

@@ -63,11 +63,11 @@ def compare(name, X_train, X_test, ks, vae_params, iwae_k, iwae_rows, lines, mod
     X_sub = X_test[:iwae_rows]
     for k in ks:
         pca = PCA(k).fit(X_train)
-        fa, fa_s = timed(lambda: FactorAnalysis(k, random_state=0).fit(X_train))
+        fa, fa_s = timed(lambda k=k: FactorAnalysis(k, random_state=0).fit(X_train))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             fa_score = fa.score(X_test)
-        vae, vae_s = timed(lambda: VAETransformer(k, random_state=0, **vae_params).fit(X_train))
+        vae, vae_s = timed(lambda k=k: VAETransformer(k, random_state=0, **vae_params).fit(X_train))
         elbo = vae.score(X_test)
         iwae = vae.set_params(n_importance_samples=iwae_k).score(X_sub)
         vae.set_params(n_importance_samples=1)
@@ -167,7 +167,6 @@ def real_valued(args, Xm_train, Xm_test, lines, models):
     )
 
 
-
 def binarized(args, Xm_train, Xm_test, lines, models, start):
     lines.append("\n## Binarized MNIST (pixels > 0.5), Bernoulli likelihood\n")
     Xb_train, Xb_test = (Xm_train > 0.5).astype(np.float64), (Xm_test > 0.5).astype(np.float64)
@@ -192,7 +191,8 @@ def binarized(args, Xm_train, Xm_test, lines, models, start):
         "",
         "| bound | rows | ours (5000 training digits) | published (60 000 training digits) |",
         "|---|---|---|---|",
-        f"| ELBO | 10000 test | {elbo:.2f} | -86.76 (VAE, 50 units, 2 x 200 hidden; Burda et al. 2016, k=1 train/eval) |",
+        f"| ELBO | 10000 test | {elbo:.2f} "
+        "| -86.76 (VAE, 50 units, 2 x 200 hidden; Burda et al. 2016, k=1 train/eval) |",
         f"| ELBO | first {len(X_sub)} test | {elbo_sub:.2f} | |",
         f"| IWAE, k={args.binary_iwae_k} | first {len(X_sub)} test | {iwae:.2f} | -85.33 (IWAE-trained, k=50; Burda "
         "et al. 2016); about -85 to -87 for VAEs (Kingma & Welling 2014, Burda et al. 2016) |",
@@ -208,7 +208,12 @@ def binarized(args, Xm_train, Xm_test, lines, models, start):
     samples = binary.sample(100, random_state=0)
     if args.binary_only:
         image_grid(samples, 10, 10, 28, HERE / "vae_samples_binarized.png", "Binarized-MNIST VAE: 100 samples")
-        lines += ["", "![samples](vae_samples_binarized.png)", "", f"Total run time {time.perf_counter() - start:.0f} s."]
+        lines += [
+            "",
+            "![samples](vae_samples_binarized.png)",
+            "",
+            f"Total run time {time.perf_counter() - start:.0f} s.",
+        ]
         (HERE / "results_vae_binarized.md").write_text("\n".join(lines) + "\n")
         print(f"done in {time.perf_counter() - start:.0f} s")
         return

@@ -118,14 +118,19 @@ def main():
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--only", nargs="*", help="substrings of the variant names to run")
     parser.add_argument(
-        "--conv-study", action="store_true", help="only dense vs conv (use with more --epochs); writes "
-        "benchmarks/results_variants_conv.md"
+        "--conv-study",
+        action="store_true",
+        help="only dense vs conv (use with more --epochs); writes benchmarks/results_variants_conv.md",
     )
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
 
     X_train, y_train, X_test, y_test = load_mnist(DATA)
-    X_train, X_test, y_test = X_train.astype(np.float64), X_test[: args.n_test].astype(np.float64), y_test[: args.n_test]
+    X_train, X_test, y_test = (
+        X_train.astype(np.float64),
+        X_test[: args.n_test].astype(np.float64),
+        y_test[: args.n_test],
+    )
     rng = np.random.default_rng(0)
     X_masked = np.where(rng.random(X_test.shape) < 0.5, 0.0, X_test)
     X_jac = X_test[:200]
@@ -141,8 +146,12 @@ def main():
             mse=((pca_rec(X_test) - X_test) ** 2).mean(),
             mse_masked=((pca_rec(X_masked) - X_test) ** 2).mean(),
             acc=codes_accuracy(pca.transform(X_train), y_train, pca.transform(X_test), y_test),
-            near0=float("nan"), sig=float("nan"), jac=float("nan"), mismatch=float("nan"),
-            params=pca.components_.size, fit=pca_time,
+            near0=float("nan"),
+            sig=float("nan"),
+            jac=float("nan"),
+            mismatch=float("nan"),
+            params=pca.components_.size,
+            fit=pca_time,
         )
     )
     print(rows[-1], flush=True)
@@ -158,7 +167,7 @@ def main():
         Z_train, Z_test = model.transform(X_train), model.transform(X_test)
         if plain_rms is None:
             plain_rms = np.sqrt((Z_test**2).mean())
-        rec = lambda X: model.inverse_transform(model.transform(X))  # noqa: E731
+        rec = lambda X, model=model: model.inverse_transform(model.transform(X))  # noqa: E731
         rows.append(
             dict(
                 name=name,
@@ -179,7 +188,8 @@ def main():
     lines = [
         "# Dense and convolutional autoencoders on MNIST" if args.conv_study else "# The autoencoder variants on MNIST",
         "",
-        f"Command: `.venv/bin/python benchmarks/bench_variants.py{' ' + ' '.join(sys.argv[1:]) if sys.argv[1:] else ''}`",
+        "Command: `.venv/bin/python benchmarks/bench_variants.py"
+        f"{' ' + ' '.join(sys.argv[1:]) if sys.argv[1:] else ''}`",
         "",
         f"Fit on the 5000 digits of `mnist_5k`, evaluated on the first {len(X_test)} of the 10 000 test digits. "
         f"Every autoencoder: `AutoencoderTransformer(n_components={args.n_components}, max_epochs={args.epochs}, "
@@ -202,7 +212,7 @@ def main():
         "units). `sig<0.1`: fraction of sigmoid(code) below "
         "0.1. `|J|^2`: mean squared Frobenius norm of the encoder's Jacobian on 200 test digits (scaled "
         "space). `mismatch`: mean squared distance between mirrored encoder and decoder hidden activations "
-        "(built-in networks). `params`: trained weights (tied ones counted once). `noise=\"masking\"` sets a "
+        '(built-in networks). `params`: trained weights (tied ones counted once). `noise="masking"` sets a '
         "training pixel to `mask_value=0.0` (black) in pixel units whatever the scaling, as in the masked test "
         "digits (see `results_denoising.md`).",
         "",

@@ -62,9 +62,7 @@ def main(argv=None):
     out.mkdir(parents=True, exist_ok=True)
 
     X, y = load_digits(return_X_y=True)
-    X_train, X_test, y_train, y_test = train_test_split(
-        X, y, test_size=0.5, stratify=y, random_state=args.random_state
-    )
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.5, stratify=y, random_state=args.random_state)
     print(
         f"digits: {X_train.shape[0]} training and {X_test.shape[0]} held-out images of "
         f"{X.shape[1]} pixels (values 0-16); AutoencoderTransformer with its defaults.\n"

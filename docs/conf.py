@@ -96,7 +96,7 @@ API_SECTIONS = [
         "sklearn_ae.plotting",
         "class_display.rst",
         "Display objects in scikit-learn's style (needs the ``plot`` extra: "
-        "``pip install \"sklearn-ae[plot]\"``). See :doc:`/user_guide/visualisation`.",
+        '``pip install "sklearn-ae[plot]"``). See :doc:`/user_guide/visualisation`.',
     ),
     (
         "Datasets",
@@ -147,7 +147,14 @@ def _write_api_page():
                     lines += [f".. autodata:: {name}", "   :no-value:", ""]
                 continue
             template = class_template if kind == "class" and class_template else "function.rst"
-            lines += [".. autosummary::", "   :toctree: .", f"   :template: {template}", "", *[f"   {m}" for m in members], ""]
+            lines += [
+                ".. autosummary::",
+                "   :toctree: .",
+                f"   :template: {template}",
+                "",
+                *[f"   {m}" for m in members],
+                "",
+            ]
     text = "\n".join(lines)
     out = HERE / "gen_modules" / "api.rst"
     out.parent.mkdir(exist_ok=True)

@@ -20,8 +20,8 @@ import numpy as np
 import torch
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit_context
 from sklearn.decomposition import PCA
-from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils import check_array
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch.callbacks import EarlyStopping, PassthroughScoring, ProgressBar
 from skorch.dataset import ValidSplit
@@ -75,9 +75,7 @@ def _check_unit_interval(X, scaling, what):
 def _scaled_pca(X, scaling, n_components):
     """PCA with ``min(n_components, n_samples, n_features)`` components, fitted to the scaled ``X``."""
     n_samples, n_features = X.shape
-    Xs = np.concatenate(
-        [scale_rows(b, scaling.offset, scaling.scale, np.float64) for b in iter_row_batches(X, 4096)]
-    )
+    Xs = np.concatenate([scale_rows(b, scaling.offset, scaling.scale, np.float64) for b in iter_row_batches(X, 4096)])
     k = min(n_components, n_samples, n_features)
     # The covariance route costs n d^2 + d^3 instead of a full SVD's n d min(n, d):
     # 0.1 s instead of 4 s on 5000 MNIST digits. Exact, and deterministic.
@@ -163,6 +161,7 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
                 f"early_stopping needs a validation split, but validation_fraction={self.validation_fraction} "
                 f"of {n_samples} samples is empty: training on all samples without early stopping.",
                 UserWarning,
+                stacklevel=2,
             )
             validation = False
         module_kwargs = dict(spec.module_kwargs)
@@ -263,8 +262,9 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
             return
         warnings.warn(
             f"Training was interrupted after {self.n_iter_} of {self.max_epochs} epochs; "
-            "the model keeps the weights reached so far and is usable.",
+            "the model keeps the best weights reached so far and is usable.",
             UserWarning,
+            stacklevel=2,
         )
 
     # -------------------------------------------------------------- inference

@@ -51,7 +51,9 @@ class DivergenceCheck(Callback):
         if loss is None or torch.isfinite(loss).all():
             return
         epoch = len(net.history)
-        raise FloatingPointError(f"Training diverged: the loss became {loss.item()} in epoch {epoch}: {self._why(net, batch)}")
+        raise FloatingPointError(
+            f"Training diverged: the loss became {loss.item()} in epoch {epoch}: {self._why(net, batch)}"
+        )
 
     @staticmethod
     def _why(net, batch):
@@ -66,10 +68,7 @@ class DivergenceCheck(Callback):
         if corruption.kind == "gaussian" and corruption.level > 1e3:
             return f"the Gaussian input noise (noise_level={corruption.level:g}) overflowed; use a smaller noise_level."
         if not all(torch.isfinite(p).all() for p in net.module_.parameters()):
-            return (
-                f"an update made the weights non-finite. Try a smaller lr (it is {net.lr}) or a different "
-                "optimizer."
-            )
+            return f"an update made the weights non-finite. Try a smaller lr (it is {net.lr}) or a different optimizer."
         return (
             "the network produced non-finite values from finite weights and input (a custom module, or an "
             "activation that overflows). Try a smaller lr "

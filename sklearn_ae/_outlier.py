@@ -278,6 +278,7 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
                     f"Training was interrupted in copy {i + 1} of {self.n_estimators}: the detector uses the "
                     f"{i + 1} copies fitted so far (estimators_) and is usable; fit again for all of them.",
                     UserWarning,
+                    stacklevel=2,
                 )
                 break
 

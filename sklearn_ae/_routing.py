@@ -35,7 +35,7 @@ class RoutedKwargsMixin:
         if deep:
             for prefix, name in ROUTES.items():
                 kwargs = params[name]
-                for key, value in (kwargs.items() if isinstance(kwargs, dict) else ()):
+                for key, value in kwargs.items() if isinstance(kwargs, dict) else ():
                     params[prefix + key] = value
         return params
 

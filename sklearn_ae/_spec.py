@@ -196,7 +196,9 @@ def _network_kind(params):
             raise ValueError("A custom network needs both encoder and decoder (torch.nn.Module classes).")
         return "custom"
     if params["encoder_kwargs"] or params["decoder_kwargs"]:
-        raise ValueError("encoder_kwargs or decoder_kwargs given, but encoder and decoder are None (no custom network).")
+        raise ValueError(
+            "encoder_kwargs or decoder_kwargs given, but encoder and decoder are None (no custom network)."
+        )
     return "conv" if params["image_shape"] is not None else "dense"
 
 
@@ -234,13 +236,16 @@ def autoencoder_spec(params, n_features):
     init = _resolve_init(params["init"], "random" if bce or kind != "dense" else "pca", kind)
     sizes = {"n_features": n_features, "n_components": _positive_int(params["n_components"], "n_components")}
     if kind == "custom":
-        module, module_kwargs = CustomAutoencoder, {
-            "encoder": params["encoder"],
-            "decoder": params["decoder"],
-            "encoder_kwargs": params["encoder_kwargs"] or {},
-            "decoder_kwargs": params["decoder_kwargs"] or {},
-            **sizes,
-        }
+        module, module_kwargs = (
+            CustomAutoencoder,
+            {
+                "encoder": params["encoder"],
+                "decoder": params["decoder"],
+                "encoder_kwargs": params["encoder_kwargs"] or {},
+                "decoder_kwargs": params["decoder_kwargs"] or {},
+                **sizes,
+            },
+        )
     else:
         hidden = hidden_layer_sizes(params["hidden_layer_sizes"], kind)
         if match and not hidden:

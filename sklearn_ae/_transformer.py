@@ -8,9 +8,9 @@ from sklearn.utils._param_validation import StrOptions
 
 from ._base import BaseAutoencoder, CodeTransformerMixin
 from ._docstrings import fill_doc
+from ._likelihood import activation_width, fit_gaussian, gaussian_logpdf, half_log_volume, jacobian_batch_size
 from ._routing import RoutedKwargsMixin
 from ._spec import autoencoder_spec, variant_constraints
-from ._likelihood import activation_width, fit_gaussian, gaussian_logpdf, half_log_volume, jacobian_batch_size
 
 
 @fill_doc

@@ -8,9 +8,9 @@ from typing import NamedTuple
 
 import numpy as np
 import torch
-from skorch.callbacks import Callback
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
+from skorch.callbacks import Callback
 
 from ._base import BaseAutoencoder, CodeTransformerMixin, _seed_from
 from ._docstrings import fill_doc
@@ -319,6 +319,7 @@ class VAETransformer(CodeTransformerMixin, BaseAutoencoder):
                 "carry no information. Fewer n_components, a smaller beta, kl_warmup_epochs or more "
                 "training may help.",
                 UserWarning,
+                stacklevel=2,
             )
 
     # ------------------------------------------------------------ public API

@@ -12,7 +12,7 @@ Skips, saying why, when the docs are not built or no Chromium is installed
 """
 
 import base64
-import html.parser
+import contextlib
 import importlib
 import io
 import json
@@ -131,7 +131,9 @@ class Browser:
             self._events.append(self._read_message(deadline))
 
     def evaluate(self, expression):
-        result = self.call("Runtime.evaluate", session=True, expression=expression, awaitPromise=True, returnByValue=True)
+        result = self.call(
+            "Runtime.evaluate", session=True, expression=expression, awaitPromise=True, returnByValue=True
+        )
         if "exceptionDetails" in result:
             raise RuntimeError(f"JavaScript failed: {result['exceptionDetails']}")
         return result["result"]["value"]
@@ -140,10 +142,8 @@ class Browser:
         return base64.b64decode(self.call("Page.captureScreenshot", session=True, format="png")["data"])
 
     def close(self):
-        try:
+        with contextlib.suppress(RuntimeError, TimeoutError, OSError):
             self.call("Browser.close", timeout=10)
-        except (RuntimeError, TimeoutError, OSError):
-            pass
         try:
             self.proc.wait(timeout=10)
         except subprocess.TimeoutExpired:

@@ -24,8 +24,9 @@ from sklearn_ae._outlier import _default_estimator
 
 def ae(**params):
     """A small autoencoder that learns the test data in a fraction of a second."""
-    return AutoencoderTransformer(**{"n_components": 2, "hidden_layer_sizes": (16,), "scaling": "standard",
-                                     "max_epochs": 5, **params})
+    return AutoencoderTransformer(
+        **{"n_components": 2, "hidden_layer_sizes": (16,), "scaling": "standard", "max_epochs": 5, **params}
+    )
 
 
 def detector(estimator=None, **params):
@@ -109,8 +110,13 @@ def test_members_are_seeded_clones_of_the_estimator(ensemble):
 
 def test_default_estimator(data):
     X, _ = data
-    expected = {"n_components": 2, "hidden_layer_sizes": (32,), "scaling": "standard", "max_epochs": 30,
-                "batch_size": 128}
+    expected = {
+        "n_components": 2,
+        "hidden_layer_sizes": (32,),
+        "scaling": "standard",
+        "max_epochs": 30,
+        "batch_size": 128,
+    }
     det = AutoencoderOutlierDetector(random_state=0).fit(X)
     assert type(det.estimator_) is AutoencoderTransformer
     assert det.estimator is None and not hasattr(det.estimator_, "net_")
@@ -217,8 +223,9 @@ def test_pca_detector_is_pca_reconstruction_by_hand(data):
     along = np.abs(pca.transform(X_test) / np.sqrt(pca.explained_variance_)).mean(1)
     along_train = np.median(np.abs(pca.transform(X) / np.sqrt(pca.explained_variance_)).mean(1))
     off_train = np.median(np.abs(R_train / s).mean(1))
-    np.testing.assert_allclose(dist.score_samples(X_test), -np.maximum(-expected / off_train, along / along_train),
-                               rtol=1e-9)
+    np.testing.assert_allclose(
+        dist.score_samples(X_test), -np.maximum(-expected / off_train, along / along_train), rtol=1e-9
+    )
     # the data is a plane: PCA with 2 components is the right model for it
     assert roc_auc_score(y, -det.score_samples(X)) > 0.95
 
@@ -289,8 +296,9 @@ def test_same_seed_same_scores_and_global_rng_untouched(data, fitted, ensemble):
     assert torch.equal(torch.get_rng_state(), torch_state)
     # on data where training moves the model away from its PCA start, another seed gives other scores
     X_surface, _ = surface_data()
-    scores = [detector(ae(**SURFACE_AE)).set_params(random_state=rs).fit(X_surface).score_samples(X_surface)
-              for rs in (0, 1)]
+    scores = [
+        detector(ae(**SURFACE_AE)).set_params(random_state=rs).fit(X_surface).score_samples(X_surface) for rs in (0, 1)
+    ]
     assert not np.allclose(*scores)
 
 
@@ -341,8 +349,14 @@ def test_bad_input_and_parameters(fitted, data):
         fitted.score_samples(np.where(np.eye(6)[:1] > 0, np.nan, X[:1]))
     with pytest.raises(ValueError, match="6 features"):
         fitted.predict(X[:, :4])
-    for params in [{"contamination": 0.6}, {"contamination": 0.0}, {"measure": "mse"}, {"n_estimators": 0},
-                   {"estimator": IsolationForest()}, {"estimator": "pca"}]:
+    for params in [
+        {"contamination": 0.6},
+        {"contamination": 0.0},
+        {"measure": "mse"},
+        {"n_estimators": 0},
+        {"estimator": IsolationForest()},
+        {"estimator": "pca"},
+    ]:
         with pytest.raises(InvalidParameterError):
             AutoencoderOutlierDetector(**params).fit(X)
     with pytest.raises(ValueError, match="score_samples"):

@@ -5,9 +5,9 @@ import warnings
 
 import numpy as np
 import pytest
-from skorch.callbacks import Callback, ProgressBar
 from sklearn.datasets import load_digits
 from sklearn.utils.validation import check_is_fitted
+from skorch.callbacks import Callback, ProgressBar
 
 from sklearn_ae import AutoencoderOutlierDetector, AutoencoderTransformer
 

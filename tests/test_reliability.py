@@ -1,4 +1,4 @@
-"""Hostile inputs and usage: each test reproduces a defect found by probing the estimators, and fails without its fix."""
+"""Hostile inputs and usage: each test reproduces a defect found by probing the estimators and fails without its fix."""
 
 import threading
 

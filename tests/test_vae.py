@@ -63,7 +63,9 @@ def test_history_records_reconstruction_and_real_kl(digits):
     assert np.all(kl > 0)
     np.testing.assert_allclose(loss, rec + 0.5 * kl, rtol=1e-5)
     valid = np.array(h[:, "valid_loss"])
-    np.testing.assert_allclose(valid, np.array(h[:, "valid_reconstruction"]) + 0.5 * np.array(h[:, "valid_kl"]), rtol=1e-5)
+    np.testing.assert_allclose(
+        valid, np.array(h[:, "valid_reconstruction"]) + 0.5 * np.array(h[:, "valid_kl"]), rtol=1e-5
+    )
 
 
 def test_kl_warmup_scales_beta_in_training_only(digits):
@@ -72,7 +74,9 @@ def test_kl_warmup_scales_beta_in_training_only(digits):
     epochs = np.arange(1, len(h) + 1)
     factor = np.minimum(1.0, epochs / 4)
     np.testing.assert_allclose(
-        np.array(h[:, "train_loss"]), np.array(h[:, "train_reconstruction"]) + factor * np.array(h[:, "train_kl"]), rtol=1e-5
+        np.array(h[:, "train_loss"]),
+        np.array(h[:, "train_reconstruction"]) + factor * np.array(h[:, "train_kl"]),
+        rtol=1e-5,
     )
     # Validation always uses the full beta.
     np.testing.assert_allclose(

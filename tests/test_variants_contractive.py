@@ -50,8 +50,9 @@ def test_closed_form_jacobian_matches_autograd(activation, options):
     torch.testing.assert_close(closed, reference)
     # and the gradient of the penalty agrees with the autograd penalty's
     g1 = torch.autograd.grad(contractive_penalty(module, x), list(module.parameters()), allow_unused=True)
-    g2 = torch.autograd.grad(autograd_jacobian(module.encode, x).pow(2).sum() / 6, list(module.parameters()),
-                             allow_unused=True)
+    g2 = torch.autograd.grad(
+        autograd_jacobian(module.encode, x).pow(2).sum() / 6, list(module.parameters()), allow_unused=True
+    )
     for a, b in zip(g1, g2):
         if a is None or b is None:
             assert (a is None or not a.any()) and (b is None or not b.any())

@@ -54,8 +54,16 @@ def test_conv_pixels_map_to_their_own_location():
 def test_estimator_on_digits_learns_and_pipelines():
     X, _ = load_digits(return_X_y=True)
     X_train, X_test = X[:800].astype(np.float64), X[1000:1300].astype(np.float64)
-    model = AutoencoderTransformer(n_components=8, hidden_layer_sizes=(8, 16), image_shape=(8, 8), max_epochs=15,
-                                   lr=1e-2, batch_size=64, early_stopping=False, random_state=0)
+    model = AutoencoderTransformer(
+        n_components=8,
+        hidden_layer_sizes=(8, 16),
+        image_shape=(8, 8),
+        max_epochs=15,
+        lr=1e-2,
+        batch_size=64,
+        early_stopping=False,
+        random_state=0,
+    )
     pipe = make_pipeline(FunctionTransformer(), model).fit(X_train)
     codes = pipe.transform(X_test)
     assert codes.shape == (300, 8)

@@ -97,8 +97,7 @@ def test_grid_search_over_routed_arguments(X):
 
 def test_errors(X):
     with pytest.raises(ValueError, match="returned codes of shape"):
-        AutoencoderTransformer(encoder=BadEncoder, decoder=Decoder, decoder_kwargs={"out_features": 64},
-                               **FAST).fit(X)
+        AutoencoderTransformer(encoder=BadEncoder, decoder=Decoder, decoder_kwargs={"out_features": 64}, **FAST).fit(X)
     with pytest.raises(ValueError, match="returned 10 values per row"):
         AutoencoderTransformer(encoder=Encoder, decoder=Decoder, decoder_kwargs={"out_features": 10}, **FAST).fit(X)
     with pytest.raises(ValueError, match="both encoder and decoder"):
@@ -115,8 +114,13 @@ def test_errors(X):
 
 # Every scikit-learn check with a custom network on (the checks vary n_features, which the modules adapt to).
 CHECKED = AutoencoderTransformer(
-    encoder=Encoder, decoder=LinearDecoder, encoder_kwargs={"width": 6}, max_epochs=3, batch_size=16,
-    noise="gaussian", contractive=0.01,
+    encoder=Encoder,
+    decoder=LinearDecoder,
+    encoder_kwargs={"width": 6},
+    max_epochs=3,
+    batch_size=16,
+    noise="gaussian",
+    contractive=0.01,
 )
 
 

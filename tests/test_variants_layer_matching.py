@@ -9,8 +9,9 @@ from sklearn_ae import AutoencoderTransformer
 from sklearn_ae._losses import layer_matching_losses
 from sklearn_ae.nn import ConvAutoencoder, DenseAutoencoder
 
-BASE = dict(n_components=8, hidden_layer_sizes=(32, 16), activation="tanh", max_epochs=20, early_stopping=False,
-            random_state=0)
+BASE = dict(
+    n_components=8, hidden_layer_sizes=(32, 16), activation="tanh", max_epochs=20, early_stopping=False, random_state=0
+)
 
 
 def _mismatch(model, X):

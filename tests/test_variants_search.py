@@ -68,7 +68,12 @@ def test_invalid_values_are_rejected(X, params):
 # The variants that test_common.py's variant-configured estimator leaves out (it has masking, L1 sparsity,
 # contractive, tied and local layer matching): every scikit-learn check with these on too.
 OTHERS = AutoencoderTransformer(
-    max_epochs=3, hidden_layer_sizes=(8,), batch_size=16, noise="gaussian", sparsity=0.1, sparsity_target=0.2,
+    max_epochs=3,
+    hidden_layer_sizes=(8,),
+    batch_size=16,
+    noise="gaussian",
+    sparsity=0.1,
+    sparsity_target=0.2,
     layer_matching=0.1,
 )
 

@@ -51,8 +51,9 @@ def test_dense_parameter_count_drops_by_the_mirrored_weights(linear_path):
 
 def test_training_keeps_one_parameter_and_copies_stay_tied():
     X, _ = load_digits(return_X_y=True)
-    model = AutoencoderTransformer(n_components=4, hidden_layer_sizes=(16,), max_epochs=3, tied_weights=True,
-                                   random_state=0).fit(X[:300])
+    model = AutoencoderTransformer(
+        n_components=4, hidden_layer_sizes=(16,), max_epochs=3, tied_weights=True, random_state=0
+    ).fit(X[:300])
     module = model.net_.module_
     _assert_tied(module)
     optimizer_params = [p for g in model.net_.optimizer_.param_groups for p in g["params"]]
@@ -66,11 +67,13 @@ def test_training_keeps_one_parameter_and_copies_stay_tied():
 def test_tied_pca_start_is_pca():
     X, _ = load_digits(return_X_y=True)
     X = X[:500].astype(np.float64)
-    model = AutoencoderTransformer(n_components=5, hidden_layer_sizes=(16,), max_epochs=0, tied_weights=True,
-                                   random_state=0).fit(X)
+    model = AutoencoderTransformer(
+        n_components=5, hidden_layer_sizes=(16,), max_epochs=0, tied_weights=True, random_state=0
+    ).fit(X)
     pca = PCA(n_components=5).fit(X)
-    np.testing.assert_allclose(model.inverse_transform(model.transform(X)), pca.inverse_transform(pca.transform(X)),
-                               atol=1e-6)
+    np.testing.assert_allclose(
+        model.inverse_transform(model.transform(X)), pca.inverse_transform(pca.transform(X)), atol=1e-6
+    )
 
 
 def test_conv_tied_shares_kernels():

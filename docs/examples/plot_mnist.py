@@ -40,7 +40,9 @@ if have_mnist:
     ).fit(X_train)
     for model in (pca, ae):
         rec = model.inverse_transform(model.transform(X_test))
-        print(f"{type(model).__name__:24s} held-out squared error per digit: {np.sum((rec - X_test) ** 2, 1).mean():.2f}")
+        print(
+            f"{type(model).__name__:24s} held-out squared error per digit: {np.sum((rec - X_test) ** 2, 1).mean():.2f}"
+        )
 
 # %%
 # Test digits, then PCA's and the autoencoder's reconstructions.

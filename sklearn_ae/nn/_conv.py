@@ -208,7 +208,10 @@ class ConvAutoencoder(MirroredAutoencoder):
         match_layers=None,
     ):
         super().__init__(
-            noise=noise, noise_level=noise_level, noise_fill=noise_fill, noise_scale=noise_scale,
+            noise=noise,
+            noise_level=noise_level,
+            noise_fill=noise_fill,
+            noise_scale=noise_scale,
             match_layers=match_layers,
         )
         shape = parse_image_shape(image_shape)

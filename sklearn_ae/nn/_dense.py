@@ -353,7 +353,9 @@ class MirroredAutoencoder(nn.Module):
             return
         encoder_protocol = MatchableEncoder if self.match_layers == "local" else MatchableHalf
         if not (isinstance(self.encoder, encoder_protocol) and isinstance(self.decoder, MatchableHalf)):
-            raise TypeError(f"match_layers={self.match_layers!r} needs halves that implement {encoder_protocol.__name__}.")
+            raise TypeError(
+                f"match_layers={self.match_layers!r} needs halves that implement {encoder_protocol.__name__}."
+            )
         if self.encoder.n_hidden == 0:
             raise ValueError("Layer matching needs hidden layers to match; the network has none.")
 
@@ -459,7 +461,10 @@ class DenseAutoencoder(MirroredAutoencoder):
         match_layers=None,
     ):
         super().__init__(
-            noise=noise, noise_level=noise_level, noise_fill=noise_fill, noise_scale=noise_scale,
+            noise=noise,
+            noise_level=noise_level,
+            noise_fill=noise_fill,
+            noise_scale=noise_scale,
             match_layers=match_layers,
         )
         hidden = tuple(hidden_layer_sizes)

@@ -108,10 +108,15 @@ def test_contractive_penalty_gradient_matches_reference(make):
     params = list(module.parameters())
     got = torch.autograd.grad(contractive_penalty(module, x), params, allow_unused=True)
     expected = torch.autograd.grad(
-        torch.stack([
-            torch.autograd.functional.jacobian(lambda v: module.encode(v[None])[0], r, create_graph=True)
-            .pow(2).sum() for r in x
-        ]).sum() / x.shape[0],
+        torch.stack(
+            [
+                torch.autograd.functional.jacobian(lambda v: module.encode(v[None])[0], r, create_graph=True)
+                .pow(2)
+                .sum()
+                for r in x
+            ]
+        ).sum()
+        / x.shape[0],
         params,
         allow_unused=True,
     )
@@ -180,15 +185,18 @@ def _reference_parts(y_pred, x, module, sparsity_target=None):
 
 @pytest.mark.parametrize("sparsity_target", [None, 0.2])
 @pytest.mark.parametrize(
-    "weights", [{"sparsity": 0.3}, {"contractive": 0.7}, {"layer_matching": 2.0},
-                {"sparsity": 0.3, "contractive": 0.7, "layer_matching": 2.0}]
+    "weights",
+    [
+        {"sparsity": 0.3},
+        {"contractive": 0.7},
+        {"layer_matching": 2.0},
+        {"sparsity": 0.3, "contractive": 0.7, "layer_matching": 2.0},
+    ],
 )
 def test_penalty_terms_weights_the_active_parts(weights, sparsity_target):
     module, x = _tiny_dense(), rows(5, 4)
     y_pred = _y_pred_with_pairs(module, x)
-    total, parts = penalty_terms(
-        y_pred.code, y_pred.pairs, x, module, sparsity_target=sparsity_target, **weights
-    )
+    total, parts = penalty_terms(y_pred.code, y_pred.pairs, x, module, sparsity_target=sparsity_target, **weights)
     reference = _reference_parts(y_pred, x, module, sparsity_target)
     assert set(parts) == set(weights)
     for name in weights:

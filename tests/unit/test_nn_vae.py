@@ -27,9 +27,10 @@ def _linear_weights(module):
 
 
 @pytest.mark.parametrize("hidden", [(), (5,)])
-@pytest.mark.parametrize("likelihood, noise_variance, size", [
-    ("gaussian", "global", (1,)), ("gaussian", "feature", (6,)), ("bernoulli", "global", None)
-])
+@pytest.mark.parametrize(
+    "likelihood, noise_variance, size",
+    [("gaussian", "global", (1,)), ("gaussian", "feature", (6,)), ("bernoulli", "global", None)],
+)
 def test_vae_shapes(hidden, likelihood, noise_variance, size):
     module = VariationalAutoencoder(6, 2, hidden, likelihood=likelihood, noise_variance=noise_variance)
     x = torch.zeros(5, 6)

@@ -101,7 +101,9 @@ def test_vae_identical_rows_get_identical_scores():
 ESTIMATORS = {
     "transformer": lambda rs: AutoencoderTransformer(2, noise="masking", random_state=rs, **TINY),
     "vae": lambda rs: VAETransformer(2, random_state=rs, **TINY),
-    "outlier": lambda rs: AutoencoderOutlierDetector(AutoencoderTransformer(2, **TINY), n_estimators=2, random_state=rs),
+    "outlier": lambda rs: AutoencoderOutlierDetector(
+        AutoencoderTransformer(2, **TINY), n_estimators=2, random_state=rs
+    ),
 }
 
 

@@ -19,9 +19,7 @@ def rows(n, d, seed=0):
 
 def reference_jacobian(fn, x):
     """Per-row Jacobian of a row-wise ``fn`` by ``torch.autograd.functional.jacobian``: (n_rows, n_out, n_in)."""
-    return torch.stack(
-        [torch.autograd.functional.jacobian(lambda v: fn(v.unsqueeze(0)).squeeze(0), row) for row in x]
-    )
+    return torch.stack([torch.autograd.functional.jacobian(lambda v: fn(v.unsqueeze(0)).squeeze(0), row) for row in x])
 
 
 def n_parameters(module):
