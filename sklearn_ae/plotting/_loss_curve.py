@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from .._base import BaseAutoencoder
 from ._utils import _name, _new_axes, _pyplot
 
 
@@ -139,7 +140,7 @@ class LossCurveDisplay:
         return self
 
     @classmethod
-    def from_history(cls, history, *, name=None, ax=None, log_scale=False, parts=True):
+    def from_history(cls, history, *, best_epoch=None, name=None, ax=None, log_scale=False, parts=True):
         """Draw the loss curves recorded in a training history.
 
         Parameters
@@ -148,6 +149,9 @@ class LossCurveDisplay:
             One dict per epoch, as skorch records them: ``"epoch"``,
             ``"train_loss"``, ``"valid_loss"``, ``"valid_loss_best"``, and
             any loss parts (``"train_kl"``, ...).
+        best_epoch : int, default=None
+            The epoch whose weights were kept (0: the start); None takes the
+            last epoch the history marks ``valid_loss_best``.
         name : str, default=None
             The estimator's name, for the title.
         ax : matplotlib Axes, default=None
@@ -183,8 +187,9 @@ class LossCurveDisplay:
         # total loss first, training before validation
         keys.sort(key=lambda k: (_split_key(k)[1] != "loss", _split_key(k)[0] != "train"))
         curves = {key: np.array([row.get(key, np.nan) for row in rows], dtype=np.float64) for key in keys}
-        best = [row["epoch"] for row in rows if row.get("valid_loss_best")]
-        best_epoch = best[-1] if best and "valid_loss" in keys else None
+        if best_epoch is None:
+            best = [row["epoch"] for row in rows if row.get("valid_loss_best")]
+            best_epoch = best[-1] if best and "valid_loss" in keys else None
         display = cls(curves, best_epoch=best_epoch, name=name)
         return display.plot(ax=ax, log_scale=log_scale, parts=parts)
 
@@ -210,4 +215,17 @@ class LossCurveDisplay:
         """
         if isinstance(estimator, list):  # a history (skorch's History is a list)
             return cls.from_history(estimator, ax=ax, log_scale=log_scale, parts=parts)
-        return cls.from_history(_history_of(estimator), name=_name(estimator), ax=ax, log_scale=log_scale, parts=parts)
+        history = _history_of(estimator)
+        # the kept epoch of a sklearn-ae estimator with early stopping may be its start (0), which the history
+        # does not mark
+        best_epoch = None
+        if isinstance(estimator, BaseAutoencoder) and estimator.validation_loss_curve_ is not None:
+            best_epoch = estimator.best_epoch_
+        return cls.from_history(
+            history,
+            best_epoch=best_epoch,
+            name=_name(estimator),
+            ax=ax,
+            log_scale=log_scale,
+            parts=parts,
+        )

@@ -24,6 +24,14 @@ def test_loss_curve_matches_history(digits_xy, make_ae):
         np.testing.assert_allclose(display.lines_["valid_loss"].get_ydata(), ae.validation_loss_curve_)
 
 
+def test_loss_curve_marks_the_start_when_no_epoch_beat_it(digits_xy, make_ae):
+    X, _ = digits_xy
+    ae = make_ae(4, lr=0.5, max_epochs=3).fit(X)  # a wrecking lr: the PCA start keeps the lowest validation loss
+    assert ae.best_epoch_ == 0
+    disp = LossCurveDisplay.from_estimator(ae)
+    assert disp.best_epoch == 0 and disp.best_line_.get_xdata()[0] == 0
+
+
 def test_loss_curve_without_validation_and_errors(digits_xy, fitted, make_ae):
     X, _ = digits_xy
     ae = make_ae(2, max_epochs=3, early_stopping=False).fit(X)
