@@ -78,6 +78,12 @@ def main():
     parser.add_argument("--n-test", type=int, default=2000)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument(
+        "--defaults-only",
+        action="store_true",
+        help="fit only the training-defaults rows (with --defaults-levels) and write them to --out",
+    )
+    parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument(
         "--defaults-levels",
         type=float,
         nargs="*",
@@ -99,9 +105,11 @@ def main():
     print("PCA", pca_err, flush=True)
 
     budget = dict(max_epochs=args.epochs, early_stopping=False)
-    rows = {"plain": dict(params={}, budget=budget)}
-    for p in levels:
-        rows[f"masking {p:g}"] = dict(params=dict(noise="masking", noise_level=p), budget=budget)
+    rows = {}
+    if not args.defaults_only:
+        rows["plain"] = dict(params={}, budget=budget)
+        for p in levels:
+            rows[f"masking {p:g}"] = dict(params=dict(noise="masking", noise_level=p), budget=budget)
     if args.defaults_levels:
         rows["plain, training defaults"] = dict(params={}, budget={})
     for p in args.defaults_levels:
@@ -121,6 +129,8 @@ def main():
 
     def reference(name):
         return "plain, training defaults" if "training defaults" in name else "plain"
+
+    pca_reference = "plain, training defaults" if args.defaults_only else "plain"
 
     cols = ["clean", *levels]
     header = "| model | " + " | ".join(["clean", *(f"masked {round(100 * p)} %" for p in levels)])
@@ -159,7 +169,7 @@ def main():
     for label, name in ratio_rows:
         cells = []
         for c in cols:
-            ref = [r[c] for r in results["plain"]]
+            ref = [r[c] for r in results[pca_reference]]
             mine = [pca_err[c]] * len(ref) if name is None else [r[c] for r in results[name]]
             if name is not None:
                 ref = [r[c] for r in results[reference(name)]]
@@ -188,8 +198,8 @@ def main():
             "their ratios are to the plain model with the same training defaults and seed. `noise_level=0.2` is "
             "the default.",
         ]
-    OUT.write_text("\n".join(lines) + "\n\n" + "\n".join(kept_analysis(OUT)) + "\n")
-    print(OUT.read_text())
+    args.out.write_text("\n".join(lines) + "\n\n" + "\n".join(kept_analysis(args.out)) + "\n")
+    print(args.out.read_text())
 
 
 if __name__ == "__main__":

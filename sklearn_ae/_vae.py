@@ -1,6 +1,5 @@
 """VAETransformer: a variational autoencoder with PCA's interface, sampling and a likelihood."""
 
-import hashlib
 import math
 import warnings
 from numbers import Integral, Real
@@ -20,6 +19,9 @@ from ._spec import vae_spec, variant_constraints
 # A latent unit is active when the variance over the data of its posterior
 # mean exceeds this (Burda et al., 2016).
 ACTIVITY_THRESHOLD = 0.01
+
+# Width of a step of the row projection that seeds the draws of score_samples (scaled space).
+SCORE_STEP = 1e-3
 
 # Numbers per inference batch in score_samples (rows x samples x features).
 SCORE_BUDGET = 2**22
@@ -303,6 +305,8 @@ class VAETransformer(CodeTransformerMixin, BaseAutoencoder):
 
     def _after_fit(self, X):
         self._score_seed = _seed_from(self.random_state)
+        direction = np.random.default_rng([self._score_seed, 1]).standard_normal(X.shape[1])
+        self._score_direction = direction / np.linalg.norm(direction)
         module = self.net_.module_
         if module.log_noise_variance is None:
             self.noise_variance_ = None
@@ -388,13 +392,20 @@ class VAETransformer(CodeTransformerMixin, BaseAutoencoder):
         the importance-weighted bound of Burda et al. (2016); for ``k = 1``
         it is the single-sample estimate of the ELBO. Its expectation over
         ``eps`` never exceeds ``log p(x)`` and rises towards it as ``k``
-        grows. The ``eps_j`` are standard normal vectors drawn from a seed
-        made of a seed fixed at fit time and a hash of the row's (scaled,
-        float64) values: the result is deterministic, a row's score does not
-        depend on the other rows, and yet different rows get independent
-        draws, so that the mean over rows (:meth:`score`) averages the
-        Monte Carlo error away. The draws for ``k`` are the first ``k`` of
-        the row's draws for any larger ``k``.
+        grows. The ``eps_j`` are standard normal vectors that depend
+        continuously on the row: the row's projection ``t`` on a direction
+        fixed at fit time, in steps of ``1e-3`` (in the scaled space, where
+        the projections spread over about one unit), falls between two
+        steps ``i`` and ``i + 1``, each with its own draws ``e_i`` seeded by a
+        seed fixed at fit time and the step; ``eps = cos(pi f / 2) e_i +
+        sin(pi f / 2) e_{i+1}`` with ``f`` the fraction of the step, again
+        exactly standard normal. So the score is deterministic, a row's
+        score depends neither on the other rows nor on the input's container
+        (array, DataFrame, sparse), a tiny change of a row changes its score
+        by a tiny amount, and rows more than a step apart get independent
+        draws, so that the mean over rows (:meth:`score`) averages the Monte
+        Carlo error away. The draws for ``k`` are the first ``k`` of the
+        row's draws for any larger ``k``.
 
         For the Gaussian likelihood the score is a log-density in the
         original feature units: ``sum(log(scaling_scale_))`` (the scaling's
@@ -428,16 +439,23 @@ class VAETransformer(CodeTransformerMixin, BaseAutoencoder):
     def _score_noise(self, x, k):
         """The ``eps`` of :meth:`score_samples` for the scaled rows ``x``: a tensor (n_rows, k, n_components_).
 
-        Each row's draws come from a generator seeded by the fit-time seed and
-        a hash of the row's float64 bytes.
+        Continuous in the row (see :meth:`score_samples`): the draws of the
+        two steps around the row's projection, mixed by the fraction.
         """
-        rows = x.detach().cpu().numpy().astype(np.float64)
-        eps = np.empty((rows.shape[0], k, self.n_components_))
-        for i, row in enumerate(rows):
-            digest = hashlib.blake2b(np.ascontiguousarray(row).tobytes(), digest_size=8).digest()
-            rng = np.random.default_rng([self._score_seed, int.from_bytes(digest, "little")])
-            eps[i] = rng.standard_normal((k, self.n_components_))
-        return torch.as_tensor(eps, dtype=x.dtype, device=x.device)
+        # row by row (not a matrix product, whose rounding depends on the batch): a row's draws never depend on
+        # the other rows
+        t = (x.detach().cpu().numpy().astype(np.float64) * self._score_direction).sum(axis=1) / SCORE_STEP
+        steps = np.floor(t)
+        angle = 0.5 * np.pi * (t - steps)
+
+        def draws(step):
+            rng = np.random.default_rng([self._score_seed, int(step) % 2**63])
+            return rng.standard_normal((k, self.n_components_))
+
+        eps = np.stack(
+            [np.cos(a) * draws(step) + np.sin(a) * draws(step + 1) for step, a in zip(steps, angle, strict=True)]
+        )
+        return torch.as_tensor(eps.reshape(len(t), k, self.n_components_), dtype=x.dtype, device=x.device)
 
 
 class Posterior(NamedTuple):
