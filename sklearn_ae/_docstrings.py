@@ -9,7 +9,7 @@ import re
 
 FRAGMENTS = {
     "optimization": """\
-    optimizer : {"adam", "adamw", "rmsprop", "sgd"} or torch optimizer class, \\
+    optimizer : {"adam", "adamw", "rmsprop", "sgd"} or torch optimizer class, \
             default="adam"
         Optimizer, by name or class (its ``lr`` and ``weight_decay`` are set
         from the parameters below).
