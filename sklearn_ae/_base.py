@@ -63,6 +63,17 @@ def _resolve_device(device):
     return device
 
 
+def _keep_state_on_failure(estimator, fit, *args):
+    """``fit(*args)``; if it raises, the estimator's attributes are put back as they were, and it re-raises."""
+    state = dict(estimator.__dict__)
+    try:
+        return fit(*args)
+    except BaseException:
+        estimator.__dict__.clear()
+        estimator.__dict__.update(state)
+        raise
+
+
 def _check_unit_interval(X, scaling, what):
     """Raise unless the data that ``what`` (e.g. ``"loss='bce'"``) models can lie in [0, 1]."""
     if scaling not in (None, "minmax"):
@@ -224,13 +235,7 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
 
         A fit that fails leaves a fitted estimator as it was.
         """
-        state = dict(self.__dict__)
-        try:
-            return self._fit_new_state(X)
-        except BaseException:
-            self.__dict__.clear()
-            self.__dict__.update(state)
-            raise
+        return _keep_state_on_failure(self, self._fit_new_state, X)
 
     def _fit_new_state(self, X):
         X = validate_data(self, X, accept_sparse="csr", dtype=[np.float64, np.float32])
@@ -258,6 +263,7 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
             if spec.init == "pca":
                 net.module_.init_from_pca(_scaled_pca(X, scaling, spec.module_kwargs["n_components"]))
             net.partial_fit(ScaledDataset(X, scaling.offset, scaling.scale), None)
+        net.module_.eval()  # inference mode from now on: no corruption, and inference leaves the module as it is
 
         self.n_components_ = spec.module_kwargs["n_components"]
         self.scaling_offset_, self.scaling_scale_ = scaling.offset, scaling.scale
@@ -306,12 +312,14 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
 
         ``X`` is validated. With ``scaled_input`` its rows are scaled first.
         ``fn`` returns a tensor, or a NamedTuple of tensors; the result is
-        the same, as ndarrays of ``dtype`` holding all the rows. A non-finite
-        result raises.
+        the same, as ndarrays of ``dtype`` holding all the rows, each
+        allocated once and filled batch by batch. A non-finite result
+        raises.
         """
         module = self._module_as(dtype)
         device = self.net_.device
-        batches = []
+        result = None
+        start = 0
         with torch.no_grad():
             for batch in iter_row_batches(X, batch_size):
                 if scaled_input:
@@ -319,21 +327,22 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
                 else:
                     batch = batch.astype(dtype)  # a copy: torch warns on read-only arrays
                 out = fn(module, torch.as_tensor(batch, device=device))
-                batches.append(out)
-        if isinstance(batches[0], tuple):
-            result = type(batches[0])(*(self._gather(list(field), dtype) for field in zip(*batches)))
-        else:
-            result = self._gather(batches, dtype)
-        return result
+                fields = tuple(out) if isinstance(out, tuple) else (out,)
+                if result is None:  # one output array per field, written batch by batch
+                    result = [np.empty((X.shape[0], *f.shape[1:]), dtype=dtype) for f in fields]
+                for array, field in zip(result, fields, strict=True):
+                    array[start : start + len(batch)] = field.cpu().numpy()
+                start += len(batch)
+        for array in result:
+            self._check_finite(array)
+        return type(out)(*result) if isinstance(out, tuple) else result[0]
 
-    def _gather(self, tensors, dtype):
-        result = np.concatenate([t.cpu().numpy() for t in tensors]).astype(dtype, copy=False)
+    def _check_finite(self, result):
         if not np.isfinite(result).all():
             raise FloatingPointError(
                 f"{type(self).__name__} produced non-finite values; the fitted network is numerically "
                 "broken (retrain with a smaller lr) or the input is far outside the training range."
             )
-        return result
 
     def _check_input(self, X):
         check_is_fitted(self)

@@ -10,7 +10,7 @@ from sklearn.utils import get_tags
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._base import INFERENCE_BATCH_SIZE, _seed_from
+from ._base import INFERENCE_BATCH_SIZE, _keep_state_on_failure, _seed_from
 from ._data import fit_scaling, iter_row_batches
 from ._likelihood import fit_gaussian
 from ._transformer import AutoencoderTransformer
@@ -257,6 +257,9 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         self : object
             The fitted estimator.
         """
+        return _keep_state_on_failure(self, self._fit, X)
+
+    def _fit(self, X):
         X = validate_data(self, X, accept_sparse="csr", dtype=[np.float64, np.float32])
         template = _default_estimator(X.shape[1]) if self.estimator is None else self.estimator
         if self.measure == "likelihood" and not hasattr(template, "score_samples"):
@@ -284,16 +287,22 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
 
         scales, means, whiteners, error_medians, distance_medians = [], [], [], [], []
         for member in self.estimators_:
-            Z, R = self._codes_and_residuals(member, X)
-            s = np.abs(R).mean(axis=0)
+            # two passes over the rows, a batch at a time: the codes and the residual scale, then the errors
+            codes, residual_sum = [], 0.0
+            for Z, R in self._codes_and_residuals(member, X):
+                codes.append(Z)
+                residual_sum = residual_sum + np.abs(R).sum(axis=0)
+            Z = np.concatenate(codes)
+            s = residual_sum / X.shape[0]
             s = np.maximum(s, max(_RELATIVE_FLOOR * s.mean(), _ABSOLUTE_FLOOR))
             mean, cov = fit_gaussian(Z)
             eigval, eigvec = np.linalg.eigh(cov)
             W = eigvec / np.sqrt(np.maximum(eigval, _ABSOLUTE_FLOOR**2 * max(eigval.max(), 1.0)))
+            errors = np.concatenate([(np.abs(R) / s).mean(axis=1) for _, R in self._codes_and_residuals(member, X)])
             scales.append(s)
             means.append(mean)
             whiteners.append(W)
-            error_medians.append(_positive_median((np.abs(R) / s).mean(axis=1)))
+            error_medians.append(_positive_median(errors))
             distance_medians.append(_positive_median(np.abs((Z - mean) @ W).mean(axis=1)))
         self.residual_scales_ = np.array(scales)
         self.code_means_ = np.array(means)
@@ -318,38 +327,43 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
 
     # -------------------------------------------------------------- inference
     def _codes_and_residuals(self, member, X):
-        """Codes and residuals ``(x - x_hat) / feature_scales_`` of the rows of validated ``X``, float64.
+        """Per batch of rows of validated ``X``: the codes and the residuals ``(x - x_hat) / feature_scales_``.
 
         Rows go through ``member.transform`` and ``member.inverse_transform``
-        one batch at a time, so that sparse input is never densified whole.
+        one batch at a time, so that memory is bounded by a batch and sparse
+        input is never densified whole. Float64.
         """
-        codes, residuals = [], []
         for batch in iter_row_batches(X, INFERENCE_BATCH_SIZE):
             batch = (batch.toarray() if sp.issparse(batch) else batch).astype(np.float64, copy=False)
             Z = np.asarray(member.transform(batch), dtype=np.float64)
             recon = np.asarray(member.inverse_transform(Z), dtype=np.float64)
-            codes.append(Z)
-            residuals.append((batch - recon) / self.feature_scales_)
-        return np.concatenate(codes), np.concatenate(residuals)
+            yield Z, (batch - recon) / self.feature_scales_
 
     def _parts(self, X):
-        """Per copy: the normalised errors per feature, and the code distance per row."""
-        for member, s, mean, W in zip(self.estimators_, self.residual_scales_, self.code_means_, self.code_whiteners_):
-            Z, R = self._codes_and_residuals(member, X)
-            yield np.abs(R) / s, np.abs((Z - mean) @ W).mean(axis=1)
+        """Per batch of rows: the batch, and per copy the normalised errors per feature and the code distance."""
+        members = list(zip(self.estimators_, self.residual_scales_, self.code_means_, self.code_whiteners_))
+        for batch in iter_row_batches(X, INFERENCE_BATCH_SIZE):
+            parts = []
+            for member, s, mean, W in members:
+                ((Z, R),) = self._codes_and_residuals(member, batch)
+                parts.append((np.abs(R) / s, np.abs((Z - mean) @ W).mean(axis=1)))
+            yield batch, parts
 
     def _score(self, X):
-        """``score_samples`` of validated ``X``."""
-        if self.measure_ == "likelihood":
-            scores = [member.score_samples(X) for member in self.estimators_]
-        elif self.measure_ == "reconstruction":
-            scores = [-errors.mean(axis=1) for errors, _ in self._parts(X)]
+        """``score_samples`` of validated ``X``; memory bounded by a batch of rows."""
+        if self.measure_ == "likelihood":  # the copies score batch by batch themselves
+            return np.mean([member.score_samples(X) for member in self.estimators_], axis=0).astype(np.float64)
+        return np.concatenate([self._score_from_parts(parts) for _, parts in self._parts(X)])
+
+    def _score_from_parts(self, parts):
+        if self.measure_ == "reconstruction":
+            scores = [-errors.mean(axis=1) for errors, _ in parts]
         else:
             # with codes as wide as the rows the model can copy them: only the code counts
             copies = self.code_means_.shape[1] >= self.n_features_in_
             scores = []
             for (errors, distance), error_median, distance_median in zip(
-                self._parts(X), self.error_medians_, self.distance_medians_
+                parts, self.error_medians_, self.distance_medians_, strict=True
             ):
                 along = distance / distance_median
                 scores.append(-(along if copies else np.maximum(errors.mean(axis=1) / error_median, along)))
@@ -433,7 +447,7 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
             Normalised reconstruction error per row and feature, float64.
         """
         X = self._check_input(X)
-        return np.mean([errors for errors, _ in self._parts(X)], axis=0)
+        return np.concatenate([np.mean([errors for errors, _ in parts], axis=0) for _, parts in self._parts(X)])
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

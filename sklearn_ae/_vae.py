@@ -13,6 +13,7 @@ from skorch.callbacks import Callback
 
 from ._base import BaseAutoencoder, CodeTransformerMixin, _seed_from
 from ._docstrings import fill_doc
+from ._likelihood import activation_width
 from ._losses import bernoulli_nll, gaussian_nll
 from ._spec import vae_spec, variant_constraints
 
@@ -425,7 +426,11 @@ class VAETransformer(CodeTransformerMixin, BaseAutoencoder):
         """
         X = self._check_input(X)
         k = self.n_importance_samples
-        batch_size = max(1, SCORE_BUDGET // (k * max(self.n_features_in_, self.n_components_)))
+        # each row sends k codes through the decoder: size batches by what the decoder holds per code
+        module = self.net_.module_
+        probe = torch.zeros((1, self.n_components_), dtype=next(module.parameters()).dtype, device=self.net_.device)
+        width = activation_width(module, self._spec.mean_output, probe) + self.n_features_in_
+        batch_size = max(1, SCORE_BUDGET // (k * width))
         log_p = self._run(
             lambda m, x: _importance_weighted_bound(m, x, self._score_noise(x, k)),
             X,

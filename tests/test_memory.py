@@ -168,23 +168,12 @@ def test_inference_memory_is_bounded_by_a_batch(case):
 
 
 # ---------------------------------------------------------------------------------------- known defects
-@pytest.mark.xfail(
-    strict=True,
-    reason="VAETransformer.score_samples sizes its batches from n_features only (SCORE_BUDGET // (k * d) rows: "
-    "131072 rows for 32 features), not from the network's width: with a 2048-wide layer in float64 a batch "
-    "takes ~320 MB at 10k rows and ~3 GB at 100k rows",
-)
 def test_vae_score_samples_batch_is_sized_for_the_network_width():
     case = {"model": "vae", "n_features": 32, "k": 2, "hidden": [2048], "methods": ["score_samples"]}
     m = _measure(**case, n_rows=SIZES[0])["score_samples"]
     assert _extra(m) < BATCH_BOUND, f"score_samples: peak {m['peak'] / MB:.1f} MB at {SIZES[0]} rows"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="AutoencoderOutlierDetector._codes_and_residuals gathers the codes and the float64 residuals of all "
-    "rows (n x d) before scoring: score_samples and predict take several times the input's size",
-)
 def test_detector_scores_memory_is_bounded_by_a_batch():
     case = {"model": "detector", "measure": "distance", "n_features": 64, "k": 2, "hidden": [32]}
     case["methods"] = ["score_samples", "predict"]

@@ -405,11 +405,6 @@ def test_a_failed_refit_leaves_the_fitted_state_unchanged(kind, data):
 
 
 # ---------------------------------------------------------------------------------------- known defects
-@pytest.mark.xfail(
-    strict=True,
-    reason="AutoencoderOutlierDetector.fit changes n_features_in_, estimator_, feature_scales_ and estimators_ "
-    "before a copy's fit fails: the fitted detector is left broken (NotFittedError), unlike the transformers",
-)
 def test_detector_failed_refit_leaves_the_fitted_state_unchanged():
     X = np.random.default_rng(0).normal(size=(30, 4))
     detector = AutoencoderOutlierDetector(AutoencoderTransformer(2, **FAST), random_state=0).fit(X)
