@@ -186,6 +186,15 @@ def test_feature_moments_per_feature_across_400_orders_of_magnitude(fmt):
     np.testing.assert_array_equal(moments.magnitude, np.abs(X).max(axis=0))
 
 
+@pytest.mark.filterwarnings("error")  # no "divide by zero" RuntimeWarning for an all-zero feature
+@pytest.mark.parametrize("fmt", [np.asarray, sp.csr_matrix], ids=["dense", "csr"])
+def test_feature_moments_of_an_all_zero_feature_warn_nothing(fmt):
+    X = _data()
+    X[:, 3] = 0.0
+    moments = feature_moments(fmt(X))
+    assert moments.mean[3] == moments.std[3] == moments.magnitude[3] == 0.0
+
+
 def test_feature_moments_of_sparse_float32_are_float64():
     moments = feature_moments(sp.csr_matrix(_data().astype(np.float32)))
     assert moments.mean.dtype == moments.std.dtype == moments.magnitude.dtype == np.float64
