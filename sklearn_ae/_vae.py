@@ -313,7 +313,8 @@ class VAETransformer(CodeTransformerMixin, BaseAutoencoder):
             self.noise_variance_ = None
         else:
             variance = torch.exp(module.log_noise_variance.detach()).cpu().double().numpy()
-            self.noise_variance_ = np.broadcast_to(variance, self.scaling_scale_.shape) * self.scaling_scale_**2
+            with np.errstate(over="ignore"):  # data in units near 1e160: the variance itself exceeds float64 (inf)
+                self.noise_variance_ = np.broadcast_to(variance, self.scaling_scale_.shape) * self.scaling_scale_**2
         means = self._run(_encode, X, np.float64)
         self.latent_activity_ = means.var(axis=0)
         self.n_active_components_ = int((self.latent_activity_ > ACTIVITY_THRESHOLD).sum())
@@ -379,7 +380,9 @@ class VAETransformer(CodeTransformerMixin, BaseAutoencoder):
             if self._spec.output == "sigmoid":
                 Xs = (rng.random(Xs.shape) < Xs).astype(np.float64)
             else:
-                Xs = Xs + rng.standard_normal(Xs.shape) * np.sqrt(self.noise_variance_ / self.scaling_scale_**2)
+                # the variance in the scaled space, from the module (in the input's units it can exceed float64)
+                variance = torch.exp(self.net_.module_.log_noise_variance.detach()).cpu().double().numpy()
+                Xs = Xs + rng.standard_normal(Xs.shape) * np.sqrt(variance)
         return self._unscale(Xs)
 
     def score_samples(self, X):

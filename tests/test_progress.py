@@ -9,7 +9,7 @@ from sklearn.datasets import load_digits
 from sklearn.utils.validation import check_is_fitted
 from skorch.callbacks import Callback, ProgressBar
 
-from sklearn_ae import AutoencoderOutlierDetector, AutoencoderTransformer
+from sklearn_ae import AutoencoderOutlierDetector, AutoencoderTransformer, VAETransformer
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 ROW = re.compile(r"^\s*(\d+)\s+([-\d.]+)\s+([-\d.]+)?")
@@ -155,3 +155,44 @@ def test_one_interrupt_stops_the_whole_detector_fit(X, filters):
     np.testing.assert_array_equal(det.score_samples(X), single.score_samples(X))
     assert det.offset_ == single.offset_
     assert ((det.predict(X) == -1).mean()) < 0.2
+
+
+class InterruptedVAE(VAETransformer):
+    """The VAE with a callback that presses Ctrl-C (set ``interrupt_at`` before fitting)."""
+
+    interrupt_at = None
+
+    def _callbacks(self, spec, validation):
+        return [*super()._callbacks(spec, validation), ("interrupt", Interrupt(**self.interrupt_at))]
+
+
+VAE_PARAMS = {"n_components": 3, "hidden_layer_sizes": (16,), "kl_warmup_epochs": 4, "random_state": 0}
+
+
+def test_interrupted_vae_keeps_the_weights_reached_and_warns(X):
+    vae = InterruptedVAE(max_epochs=10, early_stopping=False, **VAE_PARAMS)
+    vae.interrupt_at = {"epoch": 3}
+    with pytest.warns(UserWarning, match=r"interrupted after 3 of 10 epochs.*usable"):
+        vae.fit(X)
+    check_is_fitted(vae)
+    assert vae.n_iter_ == 3 and vae.loss_curve_.shape == (3,)
+    assert vae.net_.criterion_.warmup == 1.0  # the KL warm-up factor is reset for inference
+    # the same model as a fit that was asked for 3 epochs
+    reference = VAETransformer(max_epochs=3, early_stopping=False, **VAE_PARAMS).fit(X)
+    np.testing.assert_array_equal(vae.transform(X), reference.transform(X))
+    np.testing.assert_array_equal(vae.score_samples(X), reference.score_samples(X))
+    np.testing.assert_array_equal(vae.noise_variance_, reference.noise_variance_)
+    np.testing.assert_array_equal(vae.latent_activity_, reference.latent_activity_)
+
+
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_vae_interrupted_inside_an_epoch_is_usable(X, early_stopping):
+    vae = InterruptedVAE(max_epochs=10, early_stopping=early_stopping, batch_size=32, **VAE_PARAMS)
+    vae.interrupt_at = {"epoch": 2, "batch": 1}
+    with pytest.warns(UserWarning, match=r"interrupted after 1 of 10 epochs.*usable"):
+        vae.fit(X)
+    check_is_fitted(vae)
+    assert vae.n_iter_ == 1 and vae.loss_curve_.shape == (1,)
+    codes = vae.transform(X)
+    assert codes.shape == (len(X), 3) and np.isfinite(codes).all()
+    assert np.isfinite(vae.score_samples(X)).all() and np.isfinite(vae.sample(5, random_state=0)).all()

@@ -1,5 +1,6 @@
 """Hostile inputs and usage: each test reproduces a defect found by probing the estimators and fails without its fix."""
 
+import copy
 import threading
 
 import numpy as np
@@ -46,6 +47,37 @@ def test_a_failed_refit_leaves_the_fitted_model_as_it_was():
         model.set_params(image_shape=None, lr=1e4, optimizer="sgd", init="random", max_epochs=20).fit(X * 1e3)
     assert model.n_features_in_ == n_features
     np.testing.assert_array_equal(model.transform(X), codes)
+
+
+@pytest.fixture(scope="module", params=ESTIMATORS, ids=lambda E: E.__name__)
+def at_start(request):
+    return request.param(2, **{**FAST, "max_epochs": 0}).fit(X)
+
+
+def _with_inf(model, parameter):
+    """A copy of ``model`` whose ``parameter`` (a name in the torch module) has one entry set to inf."""
+    broken = copy.deepcopy(model)
+    with torch.no_grad():
+        dict(broken.net_.module_.named_parameters())[parameter].view(-1)[0] = float("inf")
+    return broken
+
+
+def test_non_finite_codes_raise(at_start):
+    broken = _with_inf(at_start, "encoder.linear.bias")
+    for method in (broken.transform, broken.score_samples):
+        with pytest.raises(FloatingPointError, match="non-finite values"):
+            method(X[:5])
+    np.testing.assert_array_equal(at_start.transform(X[:5]), at_start.transform(X[:5]))  # the original is intact
+
+
+def test_non_finite_reconstructions_raise(at_start):
+    broken = _with_inf(at_start, "decoder.linear.bias")
+    codes = broken.transform(X[:5])
+    assert np.isfinite(codes).all()
+    with pytest.raises(FloatingPointError, match="non-finite values"):
+        broken.inverse_transform(codes)
+    with pytest.raises(FloatingPointError, match="non-finite values"):
+        broken.score_samples(X[:5])
 
 
 def test_inverse_transform_refuses_to_return_inf():

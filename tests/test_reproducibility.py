@@ -37,14 +37,9 @@ def test_random_state_instance_is_accepted_and_consumed():
 
 
 @pytest.mark.parametrize("random_state", [None, 0])
-def test_global_random_state_untouched(random_state):
-    np.random.seed(123)
-    torch.manual_seed(123)
-    numpy_before = np.random.get_state()[1].copy()
-    torch_before = torch.random.get_rng_state().clone()
-    AutoencoderTransformer(3, random_state=random_state, **FAST).fit(X).transform(X)
-    np.testing.assert_array_equal(np.random.get_state()[1], numpy_before)
-    assert torch.equal(torch.random.get_rng_state(), torch_before)
+def test_global_random_state_untouched(random_state, global_rngs_untouched):
+    with global_rngs_untouched(seed=123):
+        AutoencoderTransformer(3, random_state=random_state, **FAST).fit(X).transform(X)
 
 
 def test_transform_row_by_row_equals_whole_batch():

@@ -1,11 +1,11 @@
 """VAETransformer's behaviour: its methods, training history, determinism, errors and persistence."""
 
+import copy
 import pickle
 import warnings
 
 import numpy as np
 import pytest
-import torch
 from sklearn.datasets import load_digits
 
 from sklearn_ae import VAETransformer
@@ -114,26 +114,24 @@ def test_same_random_state_gives_identical_results(digits):
 @pytest.mark.parametrize("k", [1, 5])
 def test_score_of_a_row_does_not_depend_on_the_batch(fitted, digits, k):
     X = digits[1][:40]
-    fitted.set_params(n_importance_samples=k)
-    whole = fitted.score_samples(X)
-    one_by_one = np.concatenate([fitted.score_samples(X[i : i + 1]) for i in range(len(X))])
+    model = copy.deepcopy(fitted).set_params(n_importance_samples=k)  # the shared fixture stays as it is
+    whole = model.score_samples(X)
+    one_by_one = np.concatenate([model.score_samples(X[i : i + 1]) for i in range(len(X))])
     shuffled = np.random.default_rng(0).permutation(len(X))
     np.testing.assert_allclose(one_by_one, whole, rtol=0, atol=1e-9)
-    np.testing.assert_allclose(fitted.score_samples(X[shuffled]), whole[shuffled], rtol=0, atol=1e-9)
-    np.testing.assert_array_equal(fitted.score_samples(X), whole)
-    assert fitted.score(X) == pytest.approx(whole.mean())
-    fitted.set_params(n_importance_samples=1)
+    np.testing.assert_allclose(model.score_samples(X[shuffled]), whole[shuffled], rtol=0, atol=1e-9)
+    np.testing.assert_array_equal(model.score_samples(X), whole)
+    assert model.score(X) == pytest.approx(whole.mean())
 
 
-def test_global_random_states_are_untouched(digits):
+@pytest.mark.parametrize("random_state", [None, 0])
+def test_global_random_states_are_untouched(digits, global_rngs_untouched, random_state):
     X_train, X = digits
-    np_state, torch_state = np.random.get_state()[1].copy(), torch.get_rng_state().clone()
-    vae = VAETransformer(3, random_state=None, **FAST).fit(X_train)
-    vae.score_samples(X)
-    vae.sample(3)
-    vae.sample(3, random_state=0, noise=True)
-    np.testing.assert_array_equal(np.random.get_state()[1], np_state)
-    assert torch.equal(torch.get_rng_state(), torch_state)
+    with global_rngs_untouched():
+        vae = VAETransformer(3, random_state=random_state, **FAST).fit(X_train)
+        vae.score_samples(X)
+        vae.sample(3)
+        vae.sample(3, random_state=0, noise=True)
 
 
 def test_sample_seeding_and_shapes(fitted):
@@ -163,19 +161,31 @@ def test_bernoulli_sampling_and_reconstruction_in_unit_interval():
 
 def test_pickle_round_trip_gives_identical_results(fitted, digits):
     X = digits[1]
-    fitted.set_params(n_importance_samples=3)
-    restored = pickle.loads(pickle.dumps(fitted))
-    np.testing.assert_array_equal(restored.score_samples(X), fitted.score_samples(X))
-    np.testing.assert_array_equal(restored.transform(X), fitted.transform(X))
-    np.testing.assert_array_equal(restored.sample(4, random_state=0), fitted.sample(4, random_state=0))
-    fitted.set_params(n_importance_samples=1)
+    model = copy.deepcopy(fitted).set_params(n_importance_samples=3)  # the shared fixture stays as it is
+    restored = pickle.loads(pickle.dumps(model))
+    np.testing.assert_array_equal(restored.score_samples(X), model.score_samples(X))
+    np.testing.assert_array_equal(restored.transform(X), model.transform(X))
+    np.testing.assert_array_equal(restored.sample(4, random_state=0), model.sample(4, random_state=0))
 
 
-def test_noise_variance_per_feature(digits):
-    vae = VAETransformer(4, noise_variance="feature", random_state=0, **FAST).fit(digits[0])
-    assert vae.noise_variance_.shape == (digits[0].shape[1],)
-    assert vae.net_.module_.log_noise_variance.shape == (digits[0].shape[1],)
-    assert np.ptp(vae.noise_variance_) > 0
+def test_noise_variance_per_feature_is_each_features_expected_residual():
+    # two latent factors and per-feature noise whose variance grows 100-fold across the features
+    rng = np.random.default_rng(0)
+    noise_std = np.linspace(0.2, 2.0, 8)
+    X = rng.standard_normal((400, 2)) @ (2 * rng.standard_normal((2, 8))) + noise_std * rng.standard_normal((400, 8))
+    params = dict(hidden_layer_sizes=(), lr=0.05, max_epochs=30, batch_size=100, early_stopping=False, random_state=0)
+    vae = VAETransformer(2, noise_variance="feature", **params).fit(X)
+    assert vae.noise_variance_.shape == vae.net_.module_.log_noise_variance.shape == (8,)
+    # By hand: the variance that maximises the expected log-likelihood under the posterior is, per feature,
+    # E_q (x - g(z))^2 = (x - g(mu))^2 + sum_k J_k^2 s_k^2 for the linear decoder g with columns J_k.
+    mean, std = vae.posterior(X)
+    J = vae.inverse_transform(np.eye(2)) - vae.inverse_transform(np.zeros((1, 2)))
+    expected = ((X - vae.inverse_transform(mean)) ** 2).mean(axis=0) + ((std**2) @ (J**2)).mean(axis=0)
+    np.testing.assert_allclose(vae.noise_variance_, expected, rtol=0.25)
+    assert vae.noise_variance_.max() > 10 * vae.noise_variance_.min()
+    # one shared variance instead: the same for every feature (the scaling is global)
+    shared = VAETransformer(2, noise_variance="global", **params).fit(X).noise_variance_
+    np.testing.assert_allclose(shared, shared[0], rtol=1e-12)
 
 
 @pytest.mark.parametrize(

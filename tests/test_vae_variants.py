@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 import torch
-from sklearn.model_selection import GridSearchCV
+from sklearn.base import clone
+from sklearn.model_selection import GridSearchCV, KFold
 
 from sklearn_ae import VAETransformer
 
@@ -56,8 +57,13 @@ def test_l1_posterior_means_have_more_near_zero_entries(digits, plain):
 def test_history_and_criterion_report_the_penalty_on_the_posterior_mean(digits, plain):
     X_train, _ = digits
     model = VAETransformer(**dict(BASE, max_epochs=2), sparsity=0.3).fit(X_train)
-    for key in ("train_loss", "train_reconstruction", "train_kl", "train_sparsity"):
-        assert np.all(np.isfinite(model.net_.history[:, key]))
+    h = model.net_.history
+    loss, rec, kl, sparse = (
+        np.array(h[:, key]) for key in ("train_loss", "train_reconstruction", "train_kl", "train_sparsity")
+    )
+    # each epoch's recorded loss is the sum of its recorded parts, weighted (beta=1, no warm-up)
+    np.testing.assert_allclose(loss, rec + kl + 0.3 * sparse, rtol=1e-5)
+    assert np.all(sparse > 0)
     assert "train_sparsity" not in plain.net_.history[-1]
     x = torch.as_tensor((X_train[:50] - model.scaling_offset_) / model.scaling_scale_, dtype=torch.float32)
     module, criterion = model.net_.module_.eval(), model.net_.criterion_.eval()
@@ -88,9 +94,19 @@ def test_grid_search_over_noise_and_sparsity(digits):
     small = VAETransformer(**dict(BASE, max_epochs=2, n_components=4, hidden_layer_sizes=(8,)))
     search = GridSearchCV(small, grid, cv=2)
     search.fit(X)
-    assert len(search.cv_results_["params"]) == 5
-    assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
+    params = search.cv_results_["params"]
+    assert len(params) == 5
+    # by hand: each setting fitted on one half and scored (mean log-likelihood) on the other
+    folds = list(KFold(2).split(X))
+    by_hand = np.array([[clone(small).set_params(**p).fit(X[tr]).score(X[te]) for tr, te in folds] for p in params])
+    split_scores = np.column_stack([search.cv_results_[f"split{i}_test_score"] for i in range(2)])
+    np.testing.assert_allclose(split_scores, by_hand, rtol=1e-6)
+    mean = by_hand.mean(axis=1)
+    assert (mean == mean.max()).sum() == 1
+    assert search.best_params_ == params[mean.argmax()]
     assert search.best_estimator_.net_.module_.corruption.kind == search.best_params_.get("noise")
+    refit = clone(small).set_params(**search.best_params_).fit(X)
+    np.testing.assert_array_equal(search.best_estimator_.transform(X), refit.transform(X))
 
 
 def test_only_denoising_and_sparse_variants():

@@ -70,7 +70,12 @@ def test_arguments_reach_the_modules(X):
     assert module.decoder.net.out_features == 64
     assert model._spec.init == "random"
     assert model.transform(X).shape == (300, 4)
-    pickle.loads(pickle.dumps(model)).transform(X[:5])
+    restored = pickle.loads(pickle.dumps(model))
+    assert isinstance(restored.net_.module_.encoder, Encoder) and restored.net_.module_.encoder.width == 7
+    np.testing.assert_array_equal(restored.transform(X), model.transform(X))
+    codes = model.transform(X[:20])
+    np.testing.assert_array_equal(restored.inverse_transform(codes), model.inverse_transform(codes))
+    np.testing.assert_array_equal(restored.score_samples(X[:20]), model.score_samples(X[:20]))
 
 
 def test_routed_get_set_params_and_clone(X):

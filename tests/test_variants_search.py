@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from sklearn.base import clone
 from sklearn.datasets import load_digits
-from sklearn.model_selection import GridSearchCV
+from sklearn.model_selection import GridSearchCV, KFold
 from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
@@ -30,11 +30,26 @@ def X():
     return load_digits(return_X_y=True)[0][:200].astype(np.float64)
 
 
-def test_grid_search_over_variants(X):
+def held_out_scores(make, params_list, X, n_splits=2):
+    """By hand: ``make(**params).fit`` on each training fold, ``score`` on its held-out fold, per parameter set."""
+    folds = list(KFold(n_splits).split(X))
+    return np.array([[make(**params).fit(X[train]).score(X[test]) for train, test in folds] for params in params_list])
+
+
+def test_grid_search_over_variants_picks_the_best_held_out_variant(X):
     grid = [{k: [v] for k, v in variant.items()} for variant in VARIANTS] + [{}]
     search = GridSearchCV(AutoencoderTransformer(**FAST), grid, cv=2).fit(X)
-    assert len(search.cv_results_["params"]) == len(VARIANTS) + 1
-    assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
+    params = search.cv_results_["params"]
+    assert len(params) == len(VARIANTS) + 1
+    by_hand = held_out_scores(lambda **p: AutoencoderTransformer(**FAST, **p), params, X)
+    split_scores = np.column_stack([search.cv_results_[f"split{i}_test_score"] for i in range(2)])
+    np.testing.assert_allclose(split_scores, by_hand, rtol=1e-6)
+    mean = by_hand.mean(axis=1)
+    assert (mean == mean.max()).sum() == 1  # one best variant, not a tie between identical fits
+    assert search.best_params_ == params[mean.argmax()]
+    # the refit is that variant on all the rows
+    refit = AutoencoderTransformer(**FAST, **search.best_params_).fit(X)
+    np.testing.assert_array_equal(search.best_estimator_.transform(X), refit.transform(X))
 
 
 @pytest.mark.parametrize("variant", VARIANTS, ids=lambda v: "-".join(f"{k}={v[k]}" for k in v))

@@ -5,7 +5,15 @@ import pytest
 import scipy.sparse as sp
 import torch
 
-from sklearn_ae._data import ScaledDataset, collate_batch, fit_scaling, iter_row_batches, scale_rows
+from sklearn_ae._data import (
+    ScaledDataset,
+    collate_batch,
+    feature_moments,
+    fit_input_scaling,
+    fit_scaling,
+    iter_row_batches,
+    scale_rows,
+)
 
 
 def _data(n=12, d=5, seed=0, constant=False):
@@ -135,3 +143,81 @@ def test_scaled_dataset_through_dataloader_gives_whole_batches():
     batches = [Xb for Xb, _ in loader]
     assert [b.shape for b in batches] == [(5, 5), (5, 5), (2, 5)]
     np.testing.assert_allclose(torch.cat(batches).numpy(), X, rtol=1e-6)
+
+
+# ---------------------------------------------- mutation-testing survivors (benchmarks/results_mutation.md)
+@pytest.mark.parametrize("kind", ["standard", "minmax"])
+@pytest.mark.parametrize("fmt", [np.asarray, sp.csr_matrix], ids=["dense", "csr"])
+def test_fit_scaling_all_zero_feature_gets_scale_one(kind, fmt):
+    X = _data()
+    X[:, 2] = 0.0  # spread 0 and magnitude 0: still constant, never a scale of 0
+    _, scale = fit_scaling(fmt(X), kind)
+    assert scale[2] == 1.0
+
+
+@pytest.mark.parametrize("kind", ["global", "standard", "minmax"])
+@pytest.mark.parametrize("units", [1e-20, 1e20])
+def test_fit_scaling_follows_the_units(kind, units):
+    # the constant-feature threshold is relative: the same data in other units gets the same scaling, in those units
+    X = _data(constant=True)
+    offset, scale = fit_scaling(X, kind)
+    offset_u, scale_u = fit_scaling(X * units, kind)
+    np.testing.assert_allclose(offset_u, offset * units, rtol=1e-12)
+    varying = [0, 2, 3, 4] if kind != "global" else slice(None)
+    np.testing.assert_allclose(scale_u[varying], scale[varying] * units, rtol=1e-12)
+    if kind != "global":
+        assert scale_u[1] == 1.0
+
+
+@pytest.mark.parametrize("fmt", [np.asarray, sp.csr_matrix], ids=["dense", "csr"])
+def test_feature_moments_per_feature_across_400_orders_of_magnitude(fmt):
+    # squares of 1e200 overflow and squares of 1e-200 underflow: each feature is divided by its own magnitude
+    X = _data()
+    X[:, 0] *= 1e-200
+    X[:, 1] *= 1e200
+    X[:, 4] = 0.0
+    moments = feature_moments(fmt(X))
+    assert moments.mean.dtype == moments.std.dtype == moments.magnitude.dtype == np.float64
+    for j in range(4):  # each feature alone, in its own units
+        magnitude = np.abs(X[:, j]).max()
+        np.testing.assert_allclose(moments.mean[j], (X[:, j] / magnitude).mean() * magnitude, rtol=1e-12)
+        np.testing.assert_allclose(moments.std[j], (X[:, j] / magnitude).std() * magnitude, rtol=1e-12)
+    assert moments.mean[4] == moments.std[4] == moments.magnitude[4] == 0.0  # all zeros: no 0/0
+    np.testing.assert_array_equal(moments.magnitude, np.abs(X).max(axis=0))
+
+
+@pytest.mark.filterwarnings("error")  # no "divide by zero" RuntimeWarning for an all-zero feature
+@pytest.mark.parametrize("fmt", [np.asarray, sp.csr_matrix], ids=["dense", "csr"])
+def test_feature_moments_of_an_all_zero_feature_warn_nothing(fmt):
+    X = _data()
+    X[:, 3] = 0.0
+    moments = feature_moments(fmt(X))
+    assert moments.mean[3] == moments.std[3] == moments.magnitude[3] == 0.0
+
+
+def test_feature_moments_of_sparse_float32_are_float64():
+    moments = feature_moments(sp.csr_matrix(_data().astype(np.float32)))
+    assert moments.mean.dtype == moments.std.dtype == moments.magnitude.dtype == np.float64
+
+
+@pytest.mark.parametrize("kind", ["standard", "minmax"])
+def test_fit_input_scaling_is_the_scaling_and_the_moments(kind):
+    X = _data()
+    scaling = fit_input_scaling(X, kind)
+    expected_offset, expected_scale = _numpy_scaling(X, kind)
+    np.testing.assert_allclose(scaling.offset, expected_offset, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(scaling.scale, expected_scale, rtol=1e-12)
+    np.testing.assert_allclose(scaling.mean, X.mean(axis=0), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(scaling.std, X.std(axis=0), rtol=1e-12)
+
+
+def test_scale_rows_of_sparse_input_is_a_plain_ndarray():
+    got = scale_rows(sp.csr_matrix(_data()), np.arange(5.0), np.arange(1.0, 6.0))
+    assert type(got) is np.ndarray  # not np.matrix, what sparse minus dense gives
+
+
+@pytest.mark.parametrize("fmt", [sp.csr_matrix, sp.csc_matrix], ids=["csr", "csr_from_csc"])
+def test_scaled_dataset_keeps_sparse_input_sparse(fmt):
+    # sparse input is densified a batch at a time, never as a whole
+    dataset = ScaledDataset(fmt(_data()), np.zeros(5), np.ones(5))
+    assert dataset.sparse and sp.issparse(dataset.X) and dataset.X.format == "csr"

@@ -111,3 +111,36 @@ def test_half_log_volume_falls_back_when_vmap_cannot_vectorise():
     z = rows(4, 3)
     expected = half_log_volume(linear, z)
     np.testing.assert_allclose(half_log_volume(decode, z).detach().numpy(), expected.detach().numpy(), rtol=1e-12)
+
+
+# ---------------------------------------------- mutation-testing survivors (benchmarks/results_mutation.md)
+def test_fit_gaussian_of_float32_codes_is_computed_in_float64():
+    Z = _codes().astype(np.float32)
+    mean, cov = fit_gaussian(Z)
+    expected_mean, expected_cov = fit_gaussian(Z.astype(np.float64))
+    assert mean.dtype == cov.dtype == np.float64
+    np.testing.assert_array_equal(mean, expected_mean)
+    np.testing.assert_array_equal(cov, expected_cov)
+
+
+def test_fit_gaussian_of_two_rows_is_their_sample_covariance():
+    Z = np.array([[1.0, -2.0], [3.0, 0.5]])
+    _, cov = fit_gaussian(Z)
+    np.testing.assert_allclose(cov, np.cov(Z, rowvar=False), rtol=1e-6)
+
+
+@pytest.mark.parametrize("spread", [1e-3, 10.0], ids=["small_variance", "large_variance"])
+def test_fit_gaussian_ridge_is_1e_9_of_the_mean_variance_at_least_1e_9(spread):
+    Z = spread * _codes()
+    _, cov = fit_gaussian(Z)
+    sample = np.cov(Z, rowvar=False)
+    ridge = 1e-9 * max(np.trace(sample) / 3, 1.0)
+    np.testing.assert_allclose(np.diag(cov - sample), np.full(3, ridge), rtol=1e-4)
+    np.testing.assert_allclose(fit_gaussian(np.zeros((1, 2)))[1], 1e-9 * np.eye(2), rtol=0, atol=0)
+
+
+def test_activation_width_of_one_number_per_row_and_of_one_row():
+    linear = nn.Linear(1, 1)
+    assert activation_width(linear, lambda m, z: m(z), torch.zeros(4, 1)) == 1
+    decoder = nn.Sequential(nn.Linear(3, 50), nn.ReLU(), nn.Linear(50, 7))
+    assert activation_width(decoder, lambda m, z: m(z), torch.zeros(1, 3)) == 50 + 50 + 7 + 7

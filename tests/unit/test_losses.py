@@ -329,3 +329,42 @@ def test_vae_loss_sparsity_is_on_the_posterior_mean():
 def test_vae_loss_unknown_likelihood_raises():
     with pytest.raises(ValueError, match="Unknown likelihood"):
         VAELoss(likelihood="poisson")(_vae_y_pred(), _unit_interval(6, 3), module=_VAEStub(None))
+
+
+# ---------------------------------------------- mutation-testing survivors (benchmarks/results_mutation.md)
+def test_reconstruction_loss_and_autoencoder_loss_default_to_mse():
+    module, x = _tiny_dense(), rows(5, 4)
+    y_pred = _y_pred_with_pairs(module, x)
+    expected = ((y_pred.reconstruction.detach().numpy() - x.numpy()) ** 2).mean()
+    np.testing.assert_allclose(reconstruction_loss(y_pred.reconstruction, x).item(), expected, rtol=1e-12)
+    out = AutoencoderLoss()(y_pred, x, module=module)
+    assert set(out) == {"loss", "reconstruction"}
+    np.testing.assert_allclose(out["loss"].item(), expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("sign", [1.0, -1.0], ids=["all_on", "all_off"])
+def test_kl_sparsity_stays_finite_when_the_units_saturate(sign):
+    # sigmoid(+-1000) is exactly 1 or 0 in float64: the clamp to [eps, 1 - eps] keeps both logs finite
+    code, eps, target = torch.full((4, 3), sign * 1000.0, dtype=torch.float64), 1e-6, 0.1
+    rho = 1 - eps if sign > 0 else eps
+    expected = 3 * (rel_entr(target, rho) + rel_entr(1 - target, 1 - rho))
+    np.testing.assert_allclose(kl_sparsity(code, target, eps=eps).item(), expected, rtol=1e-9)
+
+
+def test_contractive_penalty_of_one_row_is_its_squared_jacobian_norm():
+    module, x = _tiny_dense(), rows(1, 4)
+    expected = reference_jacobian(module.encode, x).pow(2).sum()
+    np.testing.assert_allclose(contractive_penalty(module, x).item(), expected.item(), rtol=1e-10)
+
+
+def test_losses_with_sparsity_target_use_the_kl_sparsity():
+    module, x = _tiny_dense(), rows(5, 4)
+    y_pred = _y_pred_with_pairs(module, x)
+    out = AutoencoderLoss(sparsity=0.5, sparsity_target=0.2)(y_pred, x, module=module)
+    reference = _reference_parts(y_pred, x, module, sparsity_target=0.2)["sparsity"]
+    np.testing.assert_allclose(out["sparsity"].item(), reference, rtol=1e-9)
+    vae_x, vae_pred = _unit_interval(6, 3), _vae_y_pred()
+    stub = _VAEStub(torch.zeros(1, dtype=torch.float64))
+    out = VAELoss(sparsity=0.5, sparsity_target=0.2)(vae_pred, vae_x, module=stub)
+    rho = expit(vae_pred.mean.numpy()).mean(axis=0)
+    np.testing.assert_allclose(out["sparsity"].item(), (rel_entr(0.2, rho) + rel_entr(0.8, 1 - rho)).sum(), rtol=1e-9)

@@ -131,3 +131,41 @@ def test_custom_autoencoder_rejects_wrong_output_width():
 def test_custom_autoencoder_corrupts_in_training_only():
     module = CustomAutoencoder(SizedEncoder, SizedDecoder, 6, 2, noise="masking", noise_level=0.5)
     assert_corrupts_in_training_only(module, torch.randn(30, 6), code_index=1)
+
+
+# ---------------------------------------------- mutation-testing survivors (benchmarks/results_mutation.md)
+class NoSignature(nn.Module):
+    """A module class whose signature inspect cannot read: built with the given arguments only."""
+
+    __signature__ = 0  # inspect.signature raises TypeError on it
+
+    def __init__(self, width=2, **kwargs):
+        super().__init__()
+        self.args = {"width": width, **kwargs}
+
+
+def test_build_module_without_a_readable_signature_passes_no_sizes():
+    assert build_module(NoSignature, {"width": 5}, n_features=4, n_components=2).args == {"width": 5}
+
+
+def test_custom_autoencoder_noise_defaults_and_corruption_arguments():
+    assert CustomAutoencoder(SizedEncoder, SizedDecoder, 4, 2, noise="gaussian").corruption.level == 0.0
+    module = CustomAutoencoder(
+        SizedEncoder,
+        SizedDecoder,
+        3,
+        2,
+        noise="masking",
+        noise_level=0.5,
+        noise_fill=[1.0, 2, 3],
+        noise_scale=[4, 5, 6],
+    )
+    assert torch.equal(module.corruption.fill, torch.tensor([1.0, 2.0, 3.0]))
+    assert torch.equal(module.corruption.scale, torch.tensor([4.0, 5.0, 6.0]))
+
+
+def test_custom_autoencoder_errors_name_the_users_class():
+    with pytest.raises(ValueError, match=r"^The custom encoder WrongWidth returned codes of shape"):
+        CustomAutoencoder(WrongWidth, SizedDecoder, 6, 2)(torch.randn(3, 6))
+    with pytest.raises(ValueError, match=r"^The custom decoder SizedDecoder returned 5 values per row"):
+        CustomAutoencoder(SizedEncoder, SizedDecoder, 6, 2, decoder_kwargs={"n_features": 5})(torch.randn(3, 6))

@@ -8,7 +8,7 @@ from torch import nn
 from unit_helpers import assert_corrupts_in_training_only, n_parameters, randomize_, reference_jacobian, rows
 
 from sklearn_ae.nn import ACTIVATIONS, Corruption, DenseAutoencoder, LinearResidual, TiedLinear, make_mlp
-from sklearn_ae.nn._dense import autograd_jacobian
+from sklearn_ae.nn._dense import MirroredAutoencoder, autograd_jacobian, make_tied_mlp
 
 
 # -------------------------------------------------------------------- shapes
@@ -242,3 +242,195 @@ def test_dense_global_pair_trains_the_outer_layers():
     encoder_pair, decoder_pair = module(rows(4, 6))[2][0]
     (decoder_pair - encoder_pair).pow(2).sum().backward()
     assert torch.count_nonzero(module.encoder.mlp[0].weight.grad) > 0
+
+
+# ---------------------------------------------- mutation-testing survivors (benchmarks/results_mutation.md)
+def test_defaults_relu_linear_path_no_gate_no_zero_last():
+    mlp = make_mlp((4, 6, 3))
+    assert isinstance(mlp[1], nn.ReLU) and not torch.all(mlp[-1].weight == 0)
+    assert isinstance(make_tied_mlp(mlp)[1], nn.ReLU)
+    half = LinearResidual(4, 3, (6,))
+    assert half.linear is not None and half.gate is None and isinstance(half.mlp[1], nn.ReLU)
+
+
+def test_noise_level_defaults_to_zero_everywhere():
+    x = rows(5, 3)
+    corruptions = [
+        Corruption("gaussian"),
+        Corruption("masking"),
+        MirroredAutoencoder(noise="gaussian").corruption,
+        DenseAutoencoder(3, 2, noise="masking").corruption,
+    ]
+    for corruption in corruptions:
+        assert corruption.level == 0.0
+        assert corruption.train()(x) is x
+
+
+@pytest.mark.parametrize("n_out", [1, 4])
+def test_tied_linear_bias_starts_like_nn_linear(n_out):
+    # uniform in +-1/sqrt(fan_in), the tied layer's fan_in being the source's out_features
+    torch.manual_seed(0)
+    bias = TiedLinear(nn.Linear(200, n_out)).bias.detach()
+    bound = 1 / np.sqrt(n_out)
+    assert bias.shape == (200,) and bias.abs().max() <= bound
+    assert bias.max() > 0.9 * bound and bias.min() < -0.9 * bound
+
+
+@pytest.mark.parametrize(
+    "kind, level, message",
+    [
+        ("salt", 0.1, r"^Unknown noise 'salt'; expected None, 'gaussian' or 'masking'\.$"),
+        ("gaussian", -1.0, r"^The noise level must be >= 0, got -1\.0\.$"),
+        ("masking", 1.0, r"^noise='masking' needs noise_level < 1 \(a probability\), got 1\.0\.$"),
+    ],
+)
+def test_corruption_errors_say_what_is_wrong(kind, level, message):
+    with pytest.raises(ValueError, match=message):
+        Corruption(kind, level)
+
+
+@pytest.mark.parametrize("kind", ["gaussian", "masking"])
+def test_seeded_corruption_equals_the_draws_by_hand_and_spares_the_global_rng(kind):
+    x = rows(50, 3)  # float64: the draws are made in the input's dtype
+    fill, scale = np.array([9.0, -9.0, 0.5]), np.array([0.0, 1.0, 10.0])
+    corruption = Corruption(kind, 0.3, fill=fill, scale=scale).eval()
+    torch.manual_seed(123)
+    state = torch.get_rng_state()
+    with corruption.seeded(7):
+        first, second = corruption(x), corruption(x)
+    with corruption.seeded(7):
+        again = corruption(x)
+    assert torch.equal(torch.get_rng_state(), state)
+    generator = torch.Generator().manual_seed(7)
+    if kind == "gaussian":
+        noise = 0.3 * torch.randn(x.shape, generator=generator, dtype=x.dtype)
+        expected = x + noise * torch.as_tensor(scale, dtype=torch.float32)
+    else:
+        keep = torch.rand(x.shape, generator=generator, dtype=x.dtype) >= 0.3
+        expected = torch.where(keep, x, torch.as_tensor(fill))
+    assert first.dtype == torch.float64 and torch.equal(first, expected)
+    assert torch.equal(again, first) and not torch.equal(second, first)  # one stream per block, restarted
+
+
+def test_corruption_keeps_float32_input_float32_with_float64_fill_and_scale():
+    x = rows(6, 3).float()
+    for kind in ("gaussian", "masking"):
+        corruption = Corruption(kind, 0.5, fill=np.ones(3), scale=np.ones(3)).train()
+        assert corruption(x).dtype == torch.float32
+
+
+def test_dense_autoencoder_passes_fill_scale_and_tied_weights_on():
+    module = DenseAutoencoder(3, 2, noise="masking", noise_level=0.5, noise_fill=[1.0, 2.0, 3.0], noise_scale=[4, 5, 6])
+    assert torch.equal(module.corruption.fill, torch.tensor([1.0, 2.0, 3.0]))
+    assert torch.equal(module.corruption.scale, torch.tensor([4.0, 5.0, 6.0]))
+    assert module.tied_weights is False and DenseAutoencoder(3, 2, tied_weights=True).tied_weights is True
+
+
+def test_relu_jacobian_at_a_kink_matches_autograd():
+    # a pre-activation of exactly 0: ReLU's derivative there is 0, as torch's autograd has it
+    half = randomize_(LinearResidual(3, 2, (4,), "relu", linear_path=False).double())
+    with torch.no_grad():
+        half.mlp[0].bias.zero_()
+    x = torch.zeros(2, 3, dtype=torch.float64)
+    torch.testing.assert_close(half.jacobian(x), reference_jacobian(half, x))
+
+
+@pytest.mark.parametrize("activation", ["elu", "gelu"])
+def test_generic_activation_jacobian_works_without_grad_and_is_differentiable(activation):
+    half = randomize_(LinearResidual(3, 2, (4,), activation, linear_path=False).double())
+    x = rows(5, 3)
+    with torch.no_grad():
+        J = half.jacobian(x)
+    torch.testing.assert_close(J, reference_jacobian(half, x))
+    # the last layer's bias does not enter the Jacobian: its gradient is None either way
+    params = list(half.parameters())[:-1]
+    got = torch.autograd.grad(half.jacobian(x).pow(2).sum(), params)
+    expected = torch.autograd.grad(autograd_jacobian(half, x).pow(2).sum(), params)
+    for g, e in zip(got, expected):
+        torch.testing.assert_close(g, e)
+
+
+def test_nonlinear_path_starts_at_zero_only_with_an_ungated_linear_path():
+    assert torch.all(LinearResidual(3, 2, (4,)).mlp[-1].weight == 0)
+    assert not torch.all(LinearResidual(3, 2, (4,), linear_path=False).mlp[-1].weight == 0)
+    gated = LinearResidual(3, 2, (4,), gate=True)
+    assert not torch.all(gated.mlp[-1].weight == 0) and gated.gate.item() == 0.0
+
+
+def test_tied_half_uses_the_given_activation():
+    encoder = LinearResidual(3, 2, (4,), "tanh")
+    decoder = LinearResidual(2, 3, (4,), "tanh", tied_to=encoder)
+    assert any(isinstance(m, nn.Tanh) for m in decoder.mlp) and not any(isinstance(m, nn.ReLU) for m in decoder.mlp)
+
+
+@pytest.mark.parametrize("linear_path", [True, False])
+def test_linear_residual_forward_hidden_without_hidden_layers(linear_path):
+    half = randomize_(LinearResidual(3, 2, (), linear_path=linear_path).double())
+    x = rows(4, 3)
+    out, hidden = half.forward_hidden(x)
+    assert hidden == []
+    torch.testing.assert_close(out, half(x))
+
+
+class _HalfOnly(nn.Module):
+    """A half with the MatchableHalf methods but not the MatchableEncoder ones (no skip, no resume)."""
+
+    n_hidden = 1
+
+    def __init__(self, n_in, n_out):
+        super().__init__()
+        self.inner = LinearResidual(n_in, n_out, (4,))
+
+    def forward(self, x):
+        return self.inner(x)
+
+    def forward_hidden(self, x):
+        return self.inner.forward_hidden(x)
+
+    def head(self, x, i):
+        return self.inner.head(x, i)
+
+
+class _Halves(MirroredAutoencoder):
+    def __init__(self, encoder, decoder, match_layers):
+        super().__init__(match_layers=match_layers)
+        self.encoder, self.decoder = encoder, decoder
+        self._check_halves()
+
+
+def test_layer_matching_checks_each_half_for_its_protocol():
+    _Halves(_HalfOnly(3, 2), _HalfOnly(2, 3), "global")
+    _Halves(LinearResidual(3, 2, (4,)), _HalfOnly(2, 3), "local")
+    with pytest.raises(TypeError, match=r"^match_layers='local' needs halves that implement MatchableEncoder\.$"):
+        _Halves(_HalfOnly(3, 2), _HalfOnly(2, 3), "local")
+    with pytest.raises(TypeError, match=r"^match_layers='global' needs halves that implement MatchableHalf\.$"):
+        _Halves(_HalfOnly(3, 2), nn.Linear(2, 3), "global")
+    with pytest.raises(ValueError, match=r"^match_layers must be None, 'global' or 'local', got 'both'\.$"):
+        MirroredAutoencoder(match_layers="both")
+
+
+def test_layer_matching_needs_at_least_one_hidden_layer():
+    DenseAutoencoder(3, 2, (4,), match_layers="global")
+    with pytest.raises(ValueError, match=r"^Layer matching needs hidden layers to match; the network has none\.$"):
+        DenseAutoencoder(3, 2, (), match_layers="global")
+
+
+def test_encoder_jacobian_uses_the_encoders_closed_form(monkeypatch):
+    module = DenseAutoencoder(4, 2, (3,))
+    calls, closed_form = [], module.encoder.jacobian
+    monkeypatch.setattr(module.encoder, "jacobian", lambda x: calls.append(x) or closed_form(x))
+    module.encoder_jacobian(torch.zeros(3, 4))
+    assert len(calls) == 1
+
+
+def test_init_from_pca_with_fewer_components_leaves_the_extra_codes_at_zero():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 8)) @ rng.normal(size=(8, 8))
+    pca = PCA(2).fit(X)
+    module = DenseAutoencoder(8, 3).double()
+    module.init_from_pca(pca)
+    W = module.encoder.linear.weight.detach().numpy()
+    np.testing.assert_allclose(W[:2], pca.components_, rtol=1e-12)
+    assert np.all(W[2] == 0)
+    with pytest.raises(ValueError, match=r"^init_from_pca needs the linear path \(linear_path=True\)\.$"):
+        DenseAutoencoder(8, 3, (4,), linear_path=False).init_from_pca(pca)

@@ -145,3 +145,70 @@ def test_init_ppca_switches_off_units_below_the_noise():
     np.testing.assert_array_equal(mean[:, 2], 0.0)
     np.testing.assert_array_equal(log_var[:, 2], 0.0)
     np.testing.assert_allclose(np.linalg.norm(W[:, 0]) ** 2, pca.explained_variance_[0] - s2, rtol=1e-10)
+
+
+# ---------------------------------------------- mutation-testing survivors (benchmarks/results_mutation.md)
+def test_vae_noise_defaults_and_corruption_arguments():
+    assert VariationalAutoencoder(4, 2, noise="gaussian").corruption.level == 0.0
+    module = VariationalAutoencoder(
+        3, 2, noise="masking", noise_level=0.5, noise_fill=[1.0, 2.0, 3.0], noise_scale=[4, 5, 6]
+    )
+    assert torch.equal(module.corruption.fill, torch.tensor([1.0, 2.0, 3.0]))
+    assert torch.equal(module.corruption.scale, torch.tensor([4.0, 5.0, 6.0]))
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"likelihood": "poisson"}, r"^likelihood must be 'gaussian' or 'bernoulli', got 'poisson'\.$"),
+        ({"noise_variance": "row"}, r"^noise_variance must be 'global' or 'feature', got 'row'\.$"),
+    ],
+)
+def test_vae_errors_say_what_is_wrong(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        VariationalAutoencoder(4, 2, **kwargs)
+
+
+def test_vae_halves_mirror_the_hidden_widths_and_honour_linear_path():
+    module = VariationalAutoencoder(10, 2, hidden_layer_sizes=(8, 4, 3))
+    widths = [(m.in_features, m.out_features) for m in module.decoder.mlp if isinstance(m, torch.nn.Linear)]
+    assert widths == [(2, 3), (3, 4), (4, 8), (8, 10)]
+    plain = VariationalAutoencoder(10, 2, hidden_layer_sizes=(8,), linear_path=False)
+    assert plain.encoder.linear is None and plain.decoder.linear is None
+
+
+class _PCA:
+    """The attributes of a fitted PCA that init_from_pca reads, set by hand."""
+
+    def __init__(self, explained_variance, noise_variance, n_features=4):
+        self.explained_variance_ = np.asarray(explained_variance, dtype=np.float64)
+        self.noise_variance_ = noise_variance
+        self.components_ = np.eye(n_features)[: len(explained_variance)]
+        self.mean_ = np.zeros(n_features)
+
+
+@pytest.mark.parametrize(
+    "explained_variance, noise_variance, expected",
+    [
+        ([4.0, 2.0], 0.5, 0.5),  # PCA's noise variance, above the floor
+        # the floor, 1e-6 of the mean feature variance (4 + 2 + 2 * 1e-6) / 4, above PCA's 1e-6
+        ([4.0, 2.0], 1e-6, 1e-6 * (6.0 + 2e-6) / 4),
+        ([0.04, 0.02], 0.0, 1e-6 * 0.06 / 4),  # nothing discarded, mean variance below 1
+        ([0.0, 0.0], 0.0, 1.0),  # constant data: no variance at all
+    ],
+    ids=["pca_noise", "floor", "floor_small_variance", "constant"],
+)
+def test_init_from_pca_floors_the_noise_variance(explained_variance, noise_variance, expected):
+    module = VariationalAutoencoder(4, 2).double()
+    module.init_from_pca(_PCA(explained_variance, noise_variance))
+    assert module.log_noise_variance.item() == pytest.approx(np.log(expected), rel=0, abs=1e-12)
+
+
+def test_init_from_pca_is_init_ppca_with_the_pcas_values():
+    X = _ppca_data()
+    pca = PCA(2).fit(X)
+    from_pca, by_hand = VariationalAutoencoder(6, 3).double(), VariationalAutoencoder(6, 3).double()
+    from_pca.init_from_pca(pca)
+    by_hand.init_ppca(pca.components_, pca.explained_variance_, pca.mean_, pca.noise_variance_)
+    for got, expected in zip(_linear_weights(from_pca), _linear_weights(by_hand)):
+        np.testing.assert_array_equal(got, expected)
