@@ -188,7 +188,9 @@ class VAETransformer(CodeTransformerMixin, BaseAutoencoder):
 
     noise_variance_ : ndarray of shape (n_features_in_,) or None
         Variance of the Gaussian ``p(x|z)`` per feature, in the original
-        units; None for the Bernoulli likelihood.
+        units (inf where that exceeds float64, for data in units near
+        1e160; the estimator itself works in the scaled space and stays
+        finite); None for the Bernoulli likelihood.
 
     latent_activity_ : ndarray of shape (n_components_,)
         Variance over the training rows of each unit's posterior mean.
