@@ -241,7 +241,7 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
 
         Ctrl-C during the training of an autoencoder stops the whole fit,
         not just that copy's: the copies fitted so far, the interrupted one
-        included (it keeps the weights it reached), make a usable detector,
+        included (it keeps its best weights so far), make a usable detector,
         and a warning says how many there are.
 
         Parameters
