@@ -1,0 +1,397 @@
+"""Export to ONNX: converters for skl2onnx, so that ``skl2onnx.to_onnx`` converts our estimators.
+
+:func:`register` tells skl2onnx how to convert
+:class:`~sklearn_ae.AutoencoderTransformer`,
+:class:`~sklearn_ae.VAETransformer` and
+:class:`~sklearn_ae.AutoencoderOutlierDetector`, alone or inside a
+:class:`~sklearn.pipeline.Pipeline`. The torch networks are exported by
+``torch.onnx.export(..., dynamo=True)`` with a dynamic batch dimension and
+their nodes and weights are spliced into skl2onnx's graph, each name
+prefixed by its operator's; the input scaling, the un-scaling of the
+reconstructions and the detector's score are written as ONNX nodes around
+them. The ONNX graph then runs without Python, torch or pickle (e.g. in
+onnxruntime).
+
+onnx, onnxscript and skl2onnx are optional dependencies (the ``onnx`` extra):
+they are imported when :func:`register` is called, not with this module.
+"""
+
+import numpy as np
+from sklearn.utils.validation import check_is_fitted
+
+# The lowest ONNX opset that torch's dynamo exporter writes.
+_MIN_OPSET = 18
+_ALIASES = {
+    "AutoencoderTransformer": "SklearnAEAutoencoderTransformer",
+    "VAETransformer": "SklearnAEVAETransformer",
+    "AutoencoderOutlierDetector": "SklearnAEAutoencoderOutlierDetector",
+}
+
+
+def register():
+    """Register the converters of the sklearn-ae estimators with skl2onnx.
+
+    After this call ``skl2onnx.to_onnx`` (or ``convert_sklearn``) converts
+    :class:`~sklearn_ae.AutoencoderTransformer` and
+    :class:`~sklearn_ae.VAETransformer` (``transform``: the codes; for the
+    VAE the posterior means) and :class:`~sklearn_ae.AutoencoderOutlierDetector`
+    (two outputs, as skl2onnx gives
+    :class:`~sklearn.ensemble.IsolationForest`: ``label``, the
+    :meth:`~sklearn_ae.AutoencoderOutlierDetector.predict` labels +1/-1 as
+    int64 of shape (n_rows, 1), and ``scores``, the
+    :meth:`~sklearn_ae.AutoencoderOutlierDetector.decision_function` of shape
+    (n_rows, 1)), alone or as steps of a pipeline. Calling it again does
+    nothing new. The graph computes in the input's float type (declare float32 or
+    float64 input); the target opset must be at least 18, the lowest torch's
+    exporter writes.
+
+    Not supported, with an error that says so: the detector with
+    ``measure="likelihood"`` (its score is a Monte Carlo estimate), detector
+    copies that are neither of our autoencoders nor a
+    :class:`~sklearn.decomposition.PCA`, and custom encoders or decoders
+    that ``torch.onnx.export`` cannot export.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import onnxruntime as ort
+    >>> from skl2onnx import to_onnx
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn_ae import AutoencoderTransformer
+    >>> from sklearn_ae.onnx import register
+    >>> register()
+    >>> X = load_digits().data.astype(np.float32)
+    >>> ae = AutoencoderTransformer(n_components=4, max_epochs=2, random_state=0).fit(X)
+    >>> model = to_onnx(ae, X[:1])  # doctest: +SKIP
+    >>> session = ort.InferenceSession(model.SerializeToString())  # doctest: +SKIP
+    >>> codes = session.run(None, {"X": X[:5]})[0]  # doctest: +SKIP
+    >>> np.allclose(codes, ae.transform(X[:5]), atol=1e-5)  # doctest: +SKIP
+    True
+    """
+    from skl2onnx import update_registered_converter
+
+    from ._outlier import AutoencoderOutlierDetector
+    from ._transformer import AutoencoderTransformer
+    from ._vae import VAETransformer
+
+    for cls in (AutoencoderTransformer, VAETransformer):
+        update_registered_converter(cls, _ALIASES[cls.__name__], _transformer_shape, _convert_transformer)
+    update_registered_converter(
+        AutoencoderOutlierDetector, _ALIASES["AutoencoderOutlierDetector"], _detector_shape, _convert_detector
+    )
+
+
+# ------------------------------------------------------------------ shapes
+def _float_type(operator):
+    """The input's skl2onnx tensor type class; TypeError unless float32 or float64. The estimator must be fitted."""
+    check_is_fitted(operator.raw_operator)
+    from skl2onnx.common.data_types import DoubleTensorType, FloatTensorType
+
+    input_type = operator.inputs[0].type
+    if not isinstance(input_type, (FloatTensorType, DoubleTensorType)):
+        raise TypeError(
+            f"The ONNX converter of {type(operator.raw_operator).__name__} needs float32 or float64 input, "
+            f"got {type(input_type).__name__}; convert with X.astype(np.float32)."
+        )
+    return type(input_type)
+
+
+def _transformer_shape(operator):
+    n_rows = operator.inputs[0].get_first_dimension()
+    operator.outputs[0].type = _float_type(operator)([n_rows, operator.raw_operator.n_components_])
+
+
+def _detector_shape(operator):
+    from skl2onnx.common.data_types import Int64TensorType
+
+    n_rows = operator.inputs[0].get_first_dimension()
+    operator.outputs[0].type = Int64TensorType([n_rows, 1])
+    operator.outputs[1].type = _float_type(operator)([n_rows, 1])
+
+
+# --------------------------------------------------------- graph building
+class _Builder:
+    """Adds nodes and constants to skl2onnx's container, with names unique in its scope.
+
+    ``dtype`` is the float type the graph computes in; ``prefix`` (the
+    operator's name) starts every name.
+    """
+
+    def __init__(self, scope, container, dtype, prefix):
+        self.scope, self.container, self.dtype, self.prefix = scope, container, dtype, prefix
+
+    def name(self, what):
+        return self.scope.get_unique_variable_name(f"{self.prefix}_{what}")
+
+    def const(self, value, what="const", dtype=None):
+        from onnx import numpy_helper
+
+        array = np.asarray(value, dtype=self.dtype if dtype is None else dtype)
+        tensor = numpy_helper.from_array(array)
+        name = self.name(what)
+        self.container.add_initializer(name, tensor.data_type, list(array.shape), tensor)
+        return name
+
+    def node(self, op_type, inputs, output=None, **attrs):
+        output = self.name(op_type.lower()) if output is None else output
+        name = self.scope.get_unique_operator_name(f"{self.prefix}_{op_type}")
+        self.container.add_node(op_type, list(inputs), [output], name=name, **attrs)
+        return output
+
+    def cast(self, x, dtype, output=None):
+        from onnx import helper
+
+        return self.node("Cast", [x], output, to=helper.np_dtype_to_tensor_dtype(np.dtype(dtype)))
+
+    def row_mean(self, x, output=None):
+        """Mean over axis 1, keeping it: shape (n_rows, 1)."""
+        return self.node("ReduceMean", [x, self.const([1], "axes", np.int64)], output, keepdims=1)
+
+    def splice(self, model, inputs, outputs):
+        """Add the nodes and initializers of the ONNX ``model``, its inputs and outputs renamed to ours."""
+        from onnx import helper, inliner, numpy_helper
+
+        if model.functions:
+            model = inliner.inline_local_functions(model)
+        graph = model.graph
+        names = {"": ""}
+        names.update({value.name: name for value, name in zip(graph.input, inputs, strict=True)})
+        produced = {out for node in graph.node for out in node.output}
+        for value, name in zip(graph.output, outputs, strict=True):
+            if value.name in produced and value.name not in names:
+                names[value.name] = name
+        for init in graph.initializer:
+            tensor = numpy_helper.from_array(numpy_helper.to_array(init))
+            names[init.name] = self.name(init.name)
+            self.container.add_initializer(names[init.name], tensor.data_type, list(tensor.dims), tensor)
+        for node in graph.node:
+            attrs = {}
+            for attr in node.attribute:
+                if attr.type in (attr.GRAPH, attr.GRAPHS):
+                    raise NotImplementedError(
+                        f"The exported network holds a {node.op_type} node with a subgraph, which the sklearn-ae "
+                        "ONNX converter cannot splice."
+                    )
+                attrs[attr.name] = helper.get_attribute_value(attr)
+            for out in node.output:
+                if out not in names:
+                    names[out] = self.name(out)
+            self.container.add_node(
+                node.op_type,
+                [names[i] for i in node.input],
+                [names[o] for o in node.output],
+                op_domain=node.domain,
+                name=self.scope.get_unique_operator_name(f"{self.prefix}_{node.op_type}"),
+                **attrs,
+            )
+        for value, name in zip(graph.output, outputs, strict=True):
+            if names.get(value.name) != name:  # an output that is an input or a weight
+                self.node("Identity", [names[value.name]], name)
+
+
+def _export(module_fn, n_inputs, dtype, opset, what):
+    """``module_fn`` (a callable on a batch tensor) exported by torch's dynamo exporter, as a ModelProto."""
+    import torch
+
+    class Wrapped(torch.nn.Module):
+        def __init__(self, fn, modules):
+            super().__init__()
+            self.fn = fn
+            self.modules_ = torch.nn.ModuleList(modules)
+
+        def forward(self, x):
+            return self.fn(x)
+
+    fn, modules = module_fn
+    example = torch.zeros((2, n_inputs), dtype=torch.float64 if dtype == np.float64 else torch.float32)
+    try:
+        program = torch.onnx.export(
+            Wrapped(fn, modules).eval(),
+            (example,),
+            dynamo=True,
+            opset_version=opset,
+            dynamic_shapes={"x": {0: torch.export.Dim("batch")}},
+            optimize=True,
+            verbose=False,
+        )
+    except Exception as error:
+        raise NotImplementedError(
+            f"torch.onnx.export could not export {what}, so it cannot be converted to ONNX: "
+            f"{type(error).__name__}: {error}"
+        ) from error
+    return program.model_proto
+
+
+def _check_opset(container, estimator):
+    opset = container.target_opset_any_domain("")
+    if opset < _MIN_OPSET:
+        raise ValueError(
+            f"Converting {type(estimator).__name__} to ONNX needs target_opset >= {_MIN_OPSET} (torch's ONNX "
+            f"exporter writes no older opset), got {opset}."
+        )
+    return opset
+
+
+def _network_halves(estimator, dtype):
+    """The encoder and the decoder's mean output of a fitted autoencoder, as ``(callable, modules)`` pairs."""
+    module = estimator._module_as(dtype)
+    spec = estimator._spec
+    return (lambda x: module.encode(x), [module]), (lambda z: spec.mean_output(module, z), [module])
+
+
+def _module_name(estimator):
+    module = estimator.net_.module_
+    parts = [type(module).__name__]
+    for attr in ("encoder", "decoder"):
+        if hasattr(module, attr):
+            parts.append(f"{attr} {type(getattr(module, attr)).__name__}")
+    return f"the network of {type(estimator).__name__} ({', '.join(parts)})"
+
+
+def _network_dtype(estimator, dtype):
+    """The float type the exported network computes in: ``dtype``, but float32 for convolutions.
+
+    onnxruntime has no float64 ``Conv``; a convolutional network runs in
+    float32 between two ``Cast`` nodes.
+    """
+    import torch
+
+    convolutional = any(
+        isinstance(m, (torch.nn.modules.conv._ConvNd, _tied_conv_type())) for m in estimator.net_.module_.modules()
+    )
+    return np.float32 if convolutional else dtype
+
+
+def _tied_conv_type():
+    from .nn._conv import TiedConvTranspose2d
+
+    return TiedConvTranspose2d
+
+
+def _run_network(builder, estimator, half, x, n_inputs, opset, output=None):
+    """Splice the exported ``half`` (0: encoder, 1: decoder's mean output) of ``estimator`` applied to ``x``."""
+    dtype = _network_dtype(estimator, builder.dtype)
+    model = _export(_network_halves(estimator, dtype)[half], n_inputs, dtype, opset, _module_name(estimator))
+    output = builder.name("network") if output is None else output
+    if dtype == builder.dtype:
+        builder.splice(model, [x], [output])
+        return output
+    inner = builder.name("network")
+    builder.splice(model, [builder.cast(x, dtype)], [inner])
+    return builder.cast(inner, builder.dtype, output)
+
+
+def _encode(builder, estimator, x, opset, output=None):
+    """The codes of ``x`` by a fitted autoencoder: scaling, then the exported encoder."""
+    scaled = builder.node("Sub", [x, builder.const(estimator.scaling_offset_, "offset")])
+    scaled = builder.node("Div", [scaled, builder.const(estimator.scaling_scale_, "scale")])
+    return _run_network(builder, estimator, 0, scaled, estimator.n_features_in_, opset, output)
+
+
+def _decode(builder, estimator, z, opset):
+    """The reconstructions of codes ``z`` in the input's units: the exported decoder's mean, un-scaled."""
+    decoded = _run_network(builder, estimator, 1, z, estimator.n_components_, opset)
+    unscaled = builder.node("Mul", [decoded, builder.const(estimator.scaling_scale_, "scale")])
+    return builder.node("Add", [unscaled, builder.const(estimator.scaling_offset_, "offset")])
+
+
+def _input_dtype(operator):
+    from skl2onnx.common.data_types import DoubleTensorType
+
+    return np.float64 if isinstance(operator.inputs[0].type, DoubleTensorType) else np.float32
+
+
+# -------------------------------------------------------------- converters
+def _convert_transformer(scope, operator, container):
+    estimator = operator.raw_operator
+    opset = _check_opset(container, estimator)
+    builder = _Builder(scope, container, _input_dtype(operator), operator.full_name)
+    _encode(builder, estimator, operator.inputs[0].full_name, opset, operator.outputs[0].full_name)
+
+
+def _pca_halves(builder, pca, x):
+    """Codes and reconstructions of ``x`` by a fitted PCA (``transform`` and ``inverse_transform``)."""
+    centred = builder.node("Sub", [x, builder.const(pca.mean_, "mean")])
+    z = builder.node("MatMul", [centred, builder.const(pca.components_.T, "components")])
+    if pca.whiten:
+        z = builder.node("Div", [z, builder.const(np.sqrt(pca.explained_variance_), "std")])
+        back = pca.components_ * np.sqrt(pca.explained_variance_)[:, None]
+    else:
+        back = pca.components_
+    recon = builder.node("MatMul", [z, builder.const(back, "components")])
+    return z, builder.node("Add", [recon, builder.const(pca.mean_, "mean")])
+
+
+def _member_halves(builder, member, x, opset):
+    from sklearn.decomposition import PCA
+
+    from ._outlier import AutoencoderOutlierDetector
+    from ._transformer import AutoencoderTransformer
+    from ._vae import VAETransformer
+
+    if isinstance(member, (AutoencoderTransformer, VAETransformer)):
+        z = _encode(builder, member, x, opset)
+        return z, _decode(builder, member, z, opset)
+    if type(member) is PCA:
+        return _pca_halves(builder, member, x)
+    raise NotImplementedError(
+        f"The ONNX converter of {AutoencoderOutlierDetector.__name__} supports copies that are "
+        f"AutoencoderTransformer, VAETransformer or PCA, not {type(member).__name__}."
+    )
+
+
+def _convert_detector(scope, operator, container):
+    """``decision_function`` and ``predict``, mirroring ``AutoencoderOutlierDetector._score_from_parts``."""
+    from onnx import TensorProto
+
+    detector = operator.raw_operator
+    if detector.measure_ not in ("distance", "reconstruction"):
+        raise NotImplementedError(
+            f"The ONNX converter of AutoencoderOutlierDetector does not support measure={detector.measure_!r} "
+            "(a Monte Carlo estimate, or an estimator's own score_samples); use 'distance' or 'reconstruction'."
+        )
+    opset = _check_opset(container, detector)
+    # in float64, as the detector computes (the convolutional networks in float32, see _network_dtype)
+    input_dtype = _input_dtype(operator)
+    builder = _Builder(scope, container, np.float64, operator.full_name)
+    x = operator.inputs[0].full_name
+    if input_dtype != np.float64:
+        x = builder.cast(x, np.float64)
+    copies = detector.code_means_.shape[1] >= detector.n_features_in_
+    scores = []
+    members = zip(
+        detector.estimators_,
+        detector.residual_scales_,
+        detector.code_means_,
+        detector.code_whiteners_,
+        detector.error_medians_,
+        detector.distance_medians_,
+        strict=True,
+    )
+    for member, s, mean, W, error_median, distance_median in members:
+        z, recon = _member_halves(builder, member, x, opset)
+        residual = builder.node("Sub", [x, recon])
+        residual = builder.node("Div", [residual, builder.const(detector.feature_scales_, "feature_scales")])
+        errors = builder.node("Div", [builder.node("Abs", [residual]), builder.const(s, "residual_scales")])
+        error = builder.row_mean(errors)
+        if detector.measure_ == "reconstruction":
+            scores.append(builder.node("Neg", [error]))
+            continue
+        centred = builder.node("Sub", [z, builder.const(mean, "code_mean")])
+        whitened = builder.node("MatMul", [centred, builder.const(W, "whitener")])
+        distance = builder.row_mean(builder.node("Abs", [whitened]))
+        along = builder.node("Div", [distance, builder.const([distance_median], "distance_median")])
+        if not copies:
+            off = builder.node("Div", [error, builder.const([error_median], "error_median")])
+            along = builder.node("Max", [off, along])
+        scores.append(builder.node("Neg", [along]))
+    total = scores[0] if len(scores) == 1 else builder.node("Sum", scores)
+    score = builder.node("Div", [total, builder.const([len(scores)], "n_estimators")])
+    decision = builder.node("Sub", [score, builder.const([detector.offset_], "offset")])
+    builder.cast(decision, input_dtype, operator.outputs[1].full_name)
+    outlier = builder.node("Cast", [builder.node("Less", [decision, builder.const([0], "zero")])], to=TensorProto.INT64)
+    labels = builder.node("Mul", [outlier, builder.const([-2], "minus_two", np.int64)])
+    builder.node("Add", [labels, builder.const([1], "one", np.int64)], operator.outputs[0].full_name)
+
+
+__all__ = ["register"]
