@@ -16,6 +16,8 @@ onnx, onnxscript and skl2onnx are optional dependencies (the ``onnx`` extra):
 they are imported when :func:`register` is called, not with this module.
 """
 
+import re
+
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
@@ -61,12 +63,12 @@ def register():
     >>> from sklearn_ae.onnx import register
     >>> register()
     >>> X = load_digits().data.astype(np.float32)
-    >>> ae = AutoencoderTransformer(n_components=4, max_epochs=2, random_state=0).fit(X)
-    >>> model = to_onnx(ae, X[:1])  # doctest: +SKIP
-    >>> session = ort.InferenceSession(model.SerializeToString())  # doctest: +SKIP
-    >>> codes = session.run(None, {"X": X[:5]})[0]  # doctest: +SKIP
-    >>> np.allclose(codes, ae.transform(X[:5]), atol=1e-5)  # doctest: +SKIP
-    True
+    >>> ae = AutoencoderTransformer(n_components=4, hidden_layer_sizes=(16,), max_epochs=1, random_state=0).fit(X)
+    >>> model = to_onnx(ae, X[:1])  # X[:1] declares the input: float32, 64 columns, any number of rows
+    >>> session = ort.InferenceSession(model.SerializeToString())
+    >>> codes = session.run(None, {"X": X[:5]})[0]
+    >>> np.abs(codes - ae.transform(X[:5])).max() < 1e-5
+    np.True_
     """
     from skl2onnx import update_registered_converter
 
@@ -203,7 +205,8 @@ def _export(module_fn, n_inputs, dtype, opset, what):
             return self.fn(x)
 
     fn, modules = module_fn
-    example = torch.zeros((2, n_inputs), dtype=torch.float64 if dtype == np.float64 else torch.float32)
+    torch_dtype = torch.float64 if dtype == np.float64 else torch.float32
+    example = torch.zeros((2, n_inputs), dtype=torch_dtype)
     try:
         program = torch.onnx.export(
             Wrapped(fn, modules).eval(),
@@ -215,11 +218,37 @@ def _export(module_fn, n_inputs, dtype, opset, what):
             verbose=False,
         )
     except Exception as error:
+        summary = re.sub(r"\x1b\[[0-9;]*m", "", str(error)).strip().split(". ")[0]
         raise NotImplementedError(
-            f"torch.onnx.export could not export {what}, so it cannot be converted to ONNX: "
-            f"{type(error).__name__}: {error}"
+            f"torch.onnx.export could not export {what}, so it cannot be converted to ONNX "
+            f"({type(error).__name__}: {summary}; the cause is chained below)."
         ) from error
-    return program.model_proto
+    model = program.model_proto
+    _check_export(model, fn, n_inputs, torch_dtype, what)
+    return model
+
+
+def _check_export(model, fn, n_inputs, torch_dtype, what):
+    """Raise unless onnxruntime runs the exported ``model`` as torch runs ``fn`` on a few probe rows.
+
+    An export can succeed and still be wrong, e.g. when the module computes
+    part of its output in Python from the example batch, which is then
+    recorded as a constant.
+    """
+    import onnxruntime
+    import torch
+
+    probe = np.random.default_rng(0).standard_normal((3, n_inputs))
+    with torch.no_grad():
+        expected = fn(torch.as_tensor(probe, dtype=torch_dtype)).numpy()
+    session = onnxruntime.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    (got,) = session.run(None, {session.get_inputs()[0].name: probe.astype(expected.dtype)})
+    tolerance = 1e-4 * (1.0 + float(np.abs(expected).max()))
+    if got.shape != expected.shape or not np.allclose(got, expected, rtol=1e-4, atol=tolerance):
+        raise NotImplementedError(
+            f"torch.onnx.export exported {what}, but onnxruntime does not reproduce it on probe rows; the module "
+            "probably computes with Python or numpy values that the export recorded as constants."
+        )
 
 
 def _check_opset(container, estimator):
