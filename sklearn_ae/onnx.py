@@ -17,6 +17,7 @@ they are imported when :func:`register` is called, not with this module.
 """
 
 import re
+import warnings
 
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
@@ -208,15 +209,18 @@ def _export(module_fn, n_inputs, dtype, opset, what):
     torch_dtype = torch.float64 if dtype == np.float64 else torch.float32
     example = torch.zeros((2, n_inputs), dtype=torch_dtype)
     try:
-        program = torch.onnx.export(
-            Wrapped(fn, modules).eval(),
-            (example,),
-            dynamo=True,
-            opset_version=opset,
-            dynamic_shapes={"x": {0: torch.export.Dim("batch")}},
-            optimize=True,
-            verbose=False,
-        )
+        with warnings.catch_warnings():
+            # torch's exporter warns about its own use of a deprecated pytree class, once per export
+            warnings.filterwarnings("ignore", message=".*LeafSpec.* is deprecated", category=FutureWarning)
+            program = torch.onnx.export(
+                Wrapped(fn, modules).eval(),
+                (example,),
+                dynamo=True,
+                opset_version=opset,
+                dynamic_shapes={"x": {0: torch.export.Dim("batch")}},
+                optimize=True,
+                verbose=False,
+            )
     except Exception as error:
         summary = re.sub(r"\x1b\[[0-9;]*m", "", str(error)).strip().split(". ")[0]
         raise NotImplementedError(
