@@ -16,6 +16,7 @@ onnx, onnxscript and skl2onnx are optional dependencies (the ``onnx`` extra):
 they are imported when :func:`register` is called, not with this module.
 """
 
+import copy
 import re
 import warnings
 
@@ -266,8 +267,13 @@ def _check_opset(container, estimator):
 
 
 def _network_halves(estimator, dtype):
-    """The encoder and the decoder's mean output of a fitted autoencoder, as ``(callable, modules)`` pairs."""
+    """The encoder and the decoder's mean output of a fitted autoencoder, as ``(callable, modules)`` pairs.
+
+    On the CPU: a network trained on a GPU is exported from a copy.
+    """
     module = estimator._module_as(dtype)
+    if any(t.device.type != "cpu" for t in (*module.parameters(), *module.buffers())):
+        module = copy.deepcopy(module).cpu()
     spec = estimator._spec
     return (lambda x: module.encode(x), [module]), (lambda z: spec.mean_output(module, z), [module])
 

@@ -169,7 +169,12 @@ def test_detector_codes_as_wide_as_rows():
     X = rng.normal(size=(300, 4)).astype(np.float32)
     ae = AutoencoderTransformer(4, hidden_layer_sizes=(8,), max_epochs=2, random_state=0)
     detector = AutoencoderOutlierDetector(ae, random_state=0).fit(X)
-    _detector_parity(detector, X, rng.normal(size=(200, 4)).astype(np.float32) * 2)
+    X_test = rng.normal(size=(200, 4)).astype(np.float32) * 2
+    _detector_parity(detector, X, X_test)
+    # float64 input: float64 all through, as decision_function computes
+    labels, decision = _run(skl2onnx.to_onnx(detector, X[:1].astype(np.float64)), X_test.astype(np.float64))
+    assert decision.dtype == np.float64
+    np.testing.assert_allclose(decision[:, 0], detector.decision_function(X_test), rtol=1e-10, atol=1e-12)
 
 
 # -------------------------------------------------------------- unsupported
@@ -240,3 +245,13 @@ def test_custom_networks(data):
     _check_export(model, lambda x: module.encode(x), 64, torch.float32, "the encoder")
     with pytest.raises(NotImplementedError, match="onnxruntime does not reproduce it"):
         _check_export(model, lambda x: module.encode(x) + 1e-3, 64, torch.float32, "the encoder")
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_network_trained_on_a_gpu_exports_on_the_cpu(data):
+    X, _, X_test, _ = data
+    ae = AutoencoderTransformer(4, hidden_layer_sizes=(16,), max_epochs=2, device="cuda", random_state=0).fit(X[:500])
+    (codes,) = _run(skl2onnx.to_onnx(ae, X[:1]), X_test)
+    assert next(ae.net_.module_.parameters()).is_cuda  # the estimator keeps its network where it was
+    # the GPU's float32 products round differently from the CPU's
+    np.testing.assert_allclose(codes, ae.transform(X_test), atol=1e-4, rtol=1e-4)
