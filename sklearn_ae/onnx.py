@@ -44,7 +44,9 @@ def register():
     :meth:`~sklearn_ae.AutoencoderOutlierDetector.predict` labels +1/-1 as
     int64 of shape (n_rows, 1), and ``scores``, the
     :meth:`~sklearn_ae.AutoencoderOutlierDetector.decision_function` of shape
-    (n_rows, 1)), alone or as steps of a pipeline. Calling it again does
+    (n_rows, 1)); with ``options={"score_samples": True}``, as for
+    IsolationForest, a third output ``score_samples``), alone or as steps of
+    a pipeline. Calling it again does
     nothing new. The graph computes in the input's float type (declare float32 or
     float64 input); the target opset must be at least 18, the lowest torch's
     exporter writes.
@@ -81,7 +83,12 @@ def register():
     for cls in (AutoencoderTransformer, VAETransformer):
         update_registered_converter(cls, _ALIASES[cls.__name__], _transformer_shape, _convert_transformer)
     update_registered_converter(
-        AutoencoderOutlierDetector, _ALIASES["AutoencoderOutlierDetector"], _detector_shape, _convert_detector
+        AutoencoderOutlierDetector,
+        _ALIASES["AutoencoderOutlierDetector"],
+        _detector_shape,
+        _convert_detector,
+        parser=_parse_detector,
+        options={"score_samples": [False, True]},
     )
 
 
@@ -105,12 +112,26 @@ def _transformer_shape(operator):
     operator.outputs[0].type = _float_type(operator)([n_rows, operator.raw_operator.n_components_])
 
 
+def _parse_detector(scope, model, inputs, custom_parsers=None):
+    """The detector's outputs, as skl2onnx's parser declares IsolationForest's (``score_samples`` an option)."""
+    from skl2onnx.common.data_types import Int64TensorType, guess_tensor_type
+
+    operator = scope.declare_local_operator(_ALIASES["AutoencoderOutlierDetector"], model)
+    operator.inputs = inputs
+    operator.outputs.append(scope.declare_local_variable("label", Int64TensorType()))
+    operator.outputs.append(scope.declare_local_variable("scores", guess_tensor_type(inputs[0].type)))
+    if scope.get_options(model, dict(score_samples=False))["score_samples"]:
+        operator.outputs.append(scope.declare_local_variable("score_samples", guess_tensor_type(inputs[0].type)))
+    return operator.outputs
+
+
 def _detector_shape(operator):
     from skl2onnx.common.data_types import Int64TensorType
 
     n_rows = operator.inputs[0].get_first_dimension()
     operator.outputs[0].type = Int64TensorType([n_rows, 1])
-    operator.outputs[1].type = _float_type(operator)([n_rows, 1])
+    for output in operator.outputs[1:]:
+        output.type = _float_type(operator)([n_rows, 1])
 
 
 # --------------------------------------------------------- graph building
@@ -426,6 +447,8 @@ def _convert_detector(scope, operator, container):
         scores.append(builder.node("Neg", [along]))
     total = scores[0] if len(scores) == 1 else builder.node("Sum", scores)
     score = builder.node("Div", [total, builder.const([len(scores)], "n_estimators")])
+    if len(operator.outputs) > 2:  # the score_samples option
+        builder.cast(score, input_dtype, operator.outputs[2].full_name)
     decision = builder.node("Sub", [score, builder.const([detector.offset_], "offset")])
     builder.cast(decision, input_dtype, operator.outputs[1].full_name)
     outlier = builder.node("Cast", [builder.node("Less", [decision, builder.const([0], "zero")])], to=TensorProto.INT64)

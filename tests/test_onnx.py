@@ -5,6 +5,7 @@ import pytest
 import torch
 from sklearn.datasets import load_digits
 from sklearn.decomposition import PCA, TruncatedSVD
+from sklearn.ensemble import IsolationForest
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
@@ -161,6 +162,23 @@ def test_detector_parity(detector, data, outlier_rows):
     detector.fit(X_fit)
     labels = _detector_parity(detector, X_fit, X_rows.astype(np.float32))
     assert set(labels) == {-1, 1}
+
+
+def test_detector_outputs_mirror_isolation_forest(data, outlier_rows):
+    """The same outputs as skl2onnx gives IsolationForest, the score_samples option included."""
+    X, _, _, _ = data
+    detector = AutoencoderOutlierDetector(PCA(n_components=5), measure="reconstruction").fit(X)
+    forest = IsolationForest(n_estimators=5, random_state=0).fit(X)
+    for options in ({}, {"score_samples": True}):
+        opsets = {"": 21, "ai.onnx.ml": 3}  # skl2onnx's IsolationForest converter needs this ml opset
+        sessions = [
+            _session(skl2onnx.to_onnx(m, X[:1], options=options, target_opset=opsets)) for m in (detector, forest)
+        ]
+        ours, theirs = ([(o.name, o.type, o.shape[1]) for o in s.get_outputs()] for s in sessions)
+        assert ours == theirs
+    outputs = sessions[0].run(None, {"X": outlier_rows})
+    np.testing.assert_allclose(outputs[2][:, 0], detector.score_samples(outlier_rows), rtol=1e-5)
+    np.testing.assert_allclose(outputs[1][:, 0], detector.decision_function(outlier_rows), rtol=1e-5, atol=1e-6)
 
 
 def test_detector_codes_as_wide_as_rows():
