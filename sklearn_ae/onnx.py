@@ -35,21 +35,25 @@ _ALIASES = {
 def register():
     """Register the converters of the sklearn-ae estimators with skl2onnx.
 
-    After this call ``skl2onnx.to_onnx`` (or ``convert_sklearn``) converts
-    :class:`~sklearn_ae.AutoencoderTransformer` and
-    :class:`~sklearn_ae.VAETransformer` (``transform``: the codes; for the
-    VAE the posterior means) and :class:`~sklearn_ae.AutoencoderOutlierDetector`
-    (two outputs, as skl2onnx gives
-    :class:`~sklearn.ensemble.IsolationForest`: ``label``, the
-    :meth:`~sklearn_ae.AutoencoderOutlierDetector.predict` labels +1/-1 as
-    int64 of shape (n_rows, 1), and ``scores``, the
-    :meth:`~sklearn_ae.AutoencoderOutlierDetector.decision_function` of shape
-    (n_rows, 1)); with ``options={"score_samples": True}``, as for
-    IsolationForest, a third output ``score_samples``), alone or as steps of
-    a pipeline. Calling it again does
-    nothing new. The graph computes in the input's float type (declare float32 or
-    float64 input); the target opset must be at least 18, the lowest torch's
-    exporter writes.
+    After this call ``skl2onnx.to_onnx`` (or ``convert_sklearn``) converts,
+    alone or as steps of a pipeline:
+
+    - :class:`~sklearn_ae.AutoencoderTransformer` and
+      :class:`~sklearn_ae.VAETransformer`: ``transform``, the codes (for the
+      VAE the posterior means);
+    - :class:`~sklearn_ae.AutoencoderOutlierDetector`: the outputs skl2onnx
+      gives :class:`~sklearn.ensemble.IsolationForest`, ``label`` (the
+      :meth:`~sklearn_ae.AutoencoderOutlierDetector.predict` labels +1/-1,
+      int64 of shape (n_rows, 1)) and ``scores`` (the
+      :meth:`~sklearn_ae.AutoencoderOutlierDetector.decision_function`, shape
+      (n_rows, 1)); with ``options={"score_samples": True}`` a third output,
+      ``score_samples``.
+
+    Calling it again changes nothing. The graph computes in the input's
+    float type (declare float32 or float64 input), except that
+    convolutional networks run in float32 (onnxruntime has no float64
+    convolution) and the detector in float64, as it does in Python. The
+    target opset must be at least 18, the oldest torch's exporter writes.
 
     Not supported, with an error that says so: the detector with
     ``measure="likelihood"`` (its score is a Monte Carlo estimate), detector
@@ -385,7 +389,6 @@ def _pca_halves(builder, pca, x):
 def _member_halves(builder, member, x, opset):
     from sklearn.decomposition import PCA
 
-    from ._outlier import AutoencoderOutlierDetector
     from ._transformer import AutoencoderTransformer
     from ._vae import VAETransformer
 
@@ -395,7 +398,7 @@ def _member_halves(builder, member, x, opset):
     if type(member) is PCA:
         return _pca_halves(builder, member, x)
     raise NotImplementedError(
-        f"The ONNX converter of {AutoencoderOutlierDetector.__name__} supports copies that are "
+        "The ONNX converter of AutoencoderOutlierDetector supports copies that are "
         f"AutoencoderTransformer, VAETransformer or PCA, not {type(member).__name__}."
     )
 
