@@ -3,6 +3,9 @@
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 from sklearn.datasets import load_digits
 from sklearn.decomposition import PCA, TruncatedSVD
 from sklearn.ensemble import IsolationForest
@@ -108,6 +111,36 @@ def test_float64_input_and_the_estimator_left_alone(data, global_rngs_untouched)
     assert codes.dtype == np.float64
     # float32 weights, float64 arithmetic as in transform: far tighter than any float32 computation
     np.testing.assert_allclose(codes, before, rtol=1e-10, atol=1e-10)
+
+
+@pytest.fixture(scope="module")
+def sessions(data):
+    """A small autoencoder and a detector around it, with their onnxruntime sessions."""
+    X, _, _, _ = data
+    ae = AutoencoderTransformer(3, hidden_layer_sizes=(8,), max_epochs=1, random_state=0).fit(X[:300])
+    detector = AutoencoderOutlierDetector(ae, random_state=0).fit(X[:300])
+    return (ae, _session(skl2onnx.to_onnx(ae, X[:1]))), (detector, _session(skl2onnx.to_onnx(detector, X[:1])))
+
+
+@settings(max_examples=15, deadline=None, derandomize=True, database=None)
+@given(
+    X=hnp.arrays(
+        np.float32,
+        st.tuples(st.integers(1, 40), st.just(64)),
+        elements=st.floats(-50, 50, width=32),
+    )
+)
+def test_any_rows_and_batch_size(sessions, X):
+    """Whatever the number of rows and their values (beyond the training range too), onnxruntime agrees."""
+    (ae, ae_session), (detector, detector_session) = sessions
+    expected = ae.transform(X)
+    (codes,) = ae_session.run(None, {"X": X})
+    np.testing.assert_allclose(codes, expected, rtol=RTOL, atol=ATOL * max(1.0, np.abs(expected).max()))
+    labels, decision = detector_session.run(None, {"X": X})
+    expected = detector.decision_function(X)
+    np.testing.assert_allclose(decision[:, 0], expected, rtol=1e-5, atol=1e-5 * max(1.0, np.abs(expected).max()))
+    clear = np.abs(expected) > 1e-5 * max(1.0, np.abs(expected).max())
+    np.testing.assert_array_equal(labels[clear, 0], detector.predict(X)[clear])
 
 
 # ------------------------------------------------------------------ detector
