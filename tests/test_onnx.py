@@ -86,8 +86,11 @@ def test_pipeline_predict_proba_and_transform(pipeline, data):
             4, image_shape=(8, 8), hidden_layer_sizes=(4,), tied_weights=True, layer_matching=0.1, max_epochs=2
         ),
         VAETransformer(3, hidden_layer_sizes=(16,), max_epochs=2, random_state=0),
+        AutoencoderTransformer(
+            3, hidden_layer_sizes=(8,), noise="masking", sparsity=0.1, contractive=0.1, max_epochs=1, random_state=0
+        ),
     ],
-    ids=["tied", "conv-tied-matching", "vae"],
+    ids=["tied", "conv-tied-matching", "vae", "denoising-sparse-contractive"],
 )
 def test_variants_transform(estimator, data):
     X, _, X_test, _ = data
