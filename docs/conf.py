@@ -110,6 +110,12 @@ API_SECTIONS = [
         "class_module.rst",
         "The plain ``torch.nn.Module`` networks the estimators build; each is usable on its own.",
     ),
+    (
+        "ONNX export",
+        "sklearn_ae.onnx",
+        None,
+        "Converters for skl2onnx (needs the ``onnx`` extra). See :doc:`/user_guide/deploying_onnx`.",
+    ),
 ]
 
 
