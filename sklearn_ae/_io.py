@@ -220,10 +220,16 @@ def save(estimator, path):
     """
     from safetensors.torch import save_file
 
+    from ._base import BaseAutoencoder
+    from ._outlier import AutoencoderOutlierDetector
+
     writer = _Writer()
-    if type(estimator) not in writer.allowed:
+    if type(estimator) not in writer.allowed or not isinstance(
+        estimator, (BaseAutoencoder, AutoencoderOutlierDetector)
+    ):
         raise TypeError(
-            f"sklearn_ae.save writes the estimators {sorted(writer.allowed.values())}, not {type(estimator).__name__}."
+            "sklearn_ae.save writes sklearn-ae's estimators (AutoencoderTransformer, VAETransformer, "
+            f"AutoencoderOutlierDetector), not {type(estimator).__name__}."
         )
     document = {
         "format": FORMAT,
