@@ -74,8 +74,10 @@ class _Writer:
         self.tensors = {}
         self.allowed = {cls: name for name, cls in _allowed_estimators().items()}
 
-    def tensor(self, tensor):
-        key = f"t{len(self.tensors)}"
+    def tensor(self, tensor, key):
+        """Store ``tensor`` under ``key`` (its path in the document) and return the key."""
+        if key in self.tensors:  # pragma: no cover - paths in the document are unique
+            raise ValueError(f"Two tensors named {key!r}.")
         # a copy that owns its memory: safetensors refuses tensors that share storage
         self.tensors[key] = tensor.detach().to("cpu", copy=True).contiguous()
         return key
@@ -133,8 +135,8 @@ class _Writer:
                 f"{where}: cannot save an array of dtype {array.dtype} (torch has no such dtype)."
             ) from None
         if fortran:
-            return {TYPE: "ndarray", "tensor": self.tensor(tensor), "order": "F"}
-        return {TYPE: "ndarray", "tensor": self.tensor(tensor)}
+            return {TYPE: "ndarray", "tensor": self.tensor(tensor, where), "order": "F"}
+        return {TYPE: "ndarray", "tensor": self.tensor(tensor, where)}
 
     def estimator(self, estimator, where):
         from ._base import BaseAutoencoder
@@ -153,7 +155,7 @@ class _Writer:
         if isinstance(estimator, BaseAutoencoder) and net is not None:
             state = _state.net_state(net)
             record["net"] = {
-                "weights": {name: self.tensor(t) for name, t in state.tensors.items()},
+                "weights": {name: self.tensor(t, f"{where}.net.{name}") for name, t in state.tensors.items()},
                 "aliases": state.aliases,
                 "history": json.loads(state.history),
                 "validation_seed": state.validation_seed,
