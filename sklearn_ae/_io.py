@@ -527,6 +527,19 @@ def load(path, trusted=None):
     See Also
     --------
     save : Write the file.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn_ae import AutoencoderOutlierDetector, load, save
+    >>> X, _ = load_digits(return_X_y=True)
+    >>> detector = AutoencoderOutlierDetector(random_state=0).fit(X[:300])
+    >>> path = os.path.join(tempfile.mkdtemp(), "detector.safetensors")
+    >>> save(detector, path)
+    >>> loaded = load(path)
+    >>> bool((loaded.predict(X[300:]) == detector.predict(X[300:])).all())
+    True
     """
     document, tensors = _read(path)
     reader = _Reader(tensors, _trusted_names(trusted))
