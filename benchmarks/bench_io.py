@@ -111,6 +111,8 @@ def main():
             )
             reference = model.score_samples(X[:100])
             for way, suffix, dump, load in _ways(tmp):
+                if "before" in way and hasattr(model, "estimators_"):
+                    continue  # its members pickle through the new state: no "before" for the detector here
                 path = Path(tmp) / f"m{suffix}"
                 dump(model, path)
                 loaded = load(path)
@@ -134,7 +136,8 @@ def main():
         "n_components=2). Load time: the whole load call (reading the file and rebuilding the estimator), "
         f"in this process, {args.repeats} times: median [min, max]. Every loaded model's score_samples equals "
         "the original's exactly. The last way is the state as it pickled before this change (the skorch net "
-        "object, which pickles the torch module), for reference.",
+        "object, which pickles the torch module and the optimizer's state), for reference; not measured for the "
+        "detector, whose members now pickle through the new state.",
         "",
         "| model | weights | way | file size | size vs pickle | load time (ms) |",
         "|---|---|---|---|---|---|",
