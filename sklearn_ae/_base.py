@@ -28,6 +28,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch.callbacks import EarlyStopping, PassthroughScoring, ProgressBar
 from skorch.dataset import ValidSplit
 
+from . import _state
 from ._data import SCALINGS, ScaledDataset, collate_batch, fit_input_scaling, iter_row_batches, scale_rows
 from ._net import AutoencoderNet, BestWeights, DivergenceCheck, silent
 from .nn import ACTIVATIONS
@@ -356,6 +357,38 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
                 "the training range); pass float64 codes or codes closer to the training codes."
             )
         return X
+
+    # ------------------------------------------------------------ persistence
+    def __getstate__(self):
+        """The state as plain data: the skorch net is replaced by its weights as safetensors bytes.
+
+        Pickle, ``copy.deepcopy`` and skops store this; unpickling it runs no
+        code of the net's (see :mod:`sklearn_ae._state`). The optimizer's
+        state is not kept.
+        """
+        state = dict(super().__getstate__())  # a copy: object.__getstate__ returns the __dict__ itself
+        state.pop("_spec", None)  # rebuilt from the parameters
+        net = state.pop("net_", None)
+        if net is not None:
+            net_state = _state.net_state(net)
+            state["_net_state"] = {
+                "weights": _state.weights_to_bytes(net_state),
+                "history": net_state.history,
+                "validation_seed": net_state.validation_seed,
+            }
+        return state
+
+    def __setstate__(self, state):
+        state = dict(state)
+        saved = state.pop("_net_state", None)
+        super().__setstate__(state)
+        if saved is not None:
+            if not isinstance(saved, dict) or set(saved) != {"weights", "history", "validation_seed"}:
+                raise ValueError("The saved network state must hold 'weights', 'history' and 'validation_seed'.")
+            tensors, aliases = _state.weights_from_bytes(saved["weights"])
+            net_state = _state.NetState(tensors, aliases, saved["history"], int(saved["validation_seed"]))
+            self.net_ = _state.restore_net(self, net_state)
+            self._spec = self._network_spec(self.n_features_in_)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

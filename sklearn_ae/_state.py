@@ -1,0 +1,200 @@
+"""The fitted skorch net as plain data, and the net rebuilt from it.
+
+A fitted estimator keeps its network in ``net_``, a skorch ``NeuralNet``
+whose own pickled state is a pickle of the torch module (loading it runs
+code). Here the net is reduced to plain data, a :class:`NetState`: the
+module's weights as CPU tensors (tensors shared by several names, as tied
+weights are, kept once), the training history as a JSON string and two
+scalars. The estimators' ``__getstate__`` (pickle, ``copy.deepcopy``, skops)
+and :func:`sklearn_ae.save` write this instead of the net; the net is
+rebuilt from the estimator's parameters (the same builder as ``fit``) and
+the weights are loaded strictly: every name present, none extra, each of
+the shape and dtype that the parameters give. The optimizer's state is not
+kept: a rebuilt net has a fresh optimizer.
+"""
+
+import dataclasses
+import json
+import warnings
+from typing import NamedTuple
+
+import numpy as np
+import torch
+from skorch.history import History
+
+from .nn import CustomAutoencoder
+
+
+class NetState(NamedTuple):
+    """A fitted skorch net as plain data.
+
+    Attributes
+    ----------
+    tensors : dict of str to torch.Tensor
+        The module's ``state_dict``, on the CPU, contiguous, each shared
+        tensor under one name only.
+    aliases : dict of str to str
+        The other names of shared tensors, each mapped to its name in
+        ``tensors``.
+    history : str
+        The skorch history, as JSON.
+    validation_seed : int
+        The seed of a denoiser's validation corruption.
+    """
+
+    tensors: dict
+    aliases: dict
+    history: str
+    validation_seed: int
+
+
+def _json_default(value):
+    if isinstance(value, (np.generic, torch.Tensor)):
+        return value.item()
+    raise TypeError(f"Cannot write {type(value).__name__} to the training history as JSON.")
+
+
+def net_state(net):
+    """The :class:`NetState` of a fitted skorch ``net``."""
+    tensors, aliases, seen = {}, {}, {}
+    for name, tensor in net.module_.state_dict().items():
+        tensor = tensor.detach()
+        key = (tensor.untyped_storage().data_ptr(), tensor.storage_offset(), tuple(tensor.shape), tensor.stride())
+        if key in seen and tensor.numel():
+            aliases[name] = seen[key]
+            continue
+        seen[key] = name
+        # a copy on the CPU that owns its memory (safetensors refuses tensors sharing storage)
+        tensors[name] = tensor.to("cpu", copy=True).contiguous()
+    history = json.dumps(list(net.history), default=_json_default)
+    return NetState(tensors, aliases, history, int(getattr(net, "validation_seed", 0)))
+
+
+def weights_to_bytes(state):
+    """The weights of ``state`` as safetensors bytes; the aliases go in its metadata."""
+    from safetensors.torch import save
+
+    return save(state.tensors, metadata={"aliases": json.dumps(state.aliases, sort_keys=True)})
+
+
+def weights_from_bytes(data):
+    """``(tensors, aliases)`` read from :func:`weights_to_bytes`'s bytes; no code runs."""
+    from safetensors.torch import load
+
+    if not isinstance(data, (bytes, bytearray)):
+        raise TypeError(f"The network weights must be safetensors bytes, got {type(data).__name__}.")
+    try:
+        tensors = load(bytes(data))
+        metadata = _safetensors_metadata(bytes(data))
+    except Exception as exc:  # safetensors raises its own error types for a malformed header
+        raise ValueError(f"The network weights are not a valid safetensors document: {exc}") from None
+    unknown = set(metadata) - {"aliases"}
+    if unknown:
+        raise ValueError(f"The network weights carry unexpected metadata {sorted(unknown)}.")
+    aliases = json.loads(metadata.get("aliases", "{}"))
+    return tensors, aliases
+
+
+def _safetensors_metadata(data):
+    """The ``__metadata__`` of safetensors bytes (the JSON header, read without loading tensors)."""
+    n = int.from_bytes(data[:8], "little")
+    header = json.loads(data[8 : 8 + n])
+    return header.get("__metadata__") or {}
+
+
+def _placeholder_corruption(spec, n_features):
+    """``spec`` with the corruption's buffers as zeros of their shapes: the weights file fills them in."""
+    if spec.corruption is None:
+        return spec
+    buffer = "noise_fill" if spec.corruption.kind == "masking" else "noise_scale"
+    kwargs = {
+        **spec.module_kwargs,
+        "noise": spec.corruption.kind,
+        "noise_level": spec.corruption.level,
+        buffer: np.zeros(n_features, dtype=np.float32),
+    }
+    return dataclasses.replace(spec, module_kwargs=kwargs, corruption=None)
+
+
+def _restore_device(device):
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        warnings.warn(
+            f"The model asks for device={device!r}, but no CUDA device is available: it is loaded on the CPU.",
+            UserWarning,
+            stacklevel=4,
+        )
+        return "cpu"
+    return device
+
+
+def check_weights(expected, tensors, aliases):
+    """Raise ``ValueError`` unless ``tensors`` and ``aliases`` fill exactly the ``expected`` state_dict.
+
+    ``expected`` maps names to tensors of the right shape and dtype (on any
+    device, ``meta`` included). Returns the state_dict to load.
+    """
+    if not isinstance(aliases, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in aliases.items()):
+        raise ValueError("The weight aliases must map names to names.")
+    given = set(tensors) | set(aliases)
+    missing, extra = sorted(set(expected) - given), sorted(given - set(expected))
+    if missing or extra:
+        raise ValueError(
+            f"The network weights do not match the network the parameters build: missing {missing}, unexpected {extra}."
+        )
+    if set(tensors) & set(aliases):
+        raise ValueError(f"The weights {sorted(set(tensors) & set(aliases))} are both stored and aliased.")
+    state = {}
+    for name, reference in expected.items():
+        target = aliases.get(name, name)
+        if target not in tensors:
+            raise ValueError(f"The weight {name!r} is an alias of {target!r}, which is not stored.")
+        tensor = tensors[target]
+        if tuple(tensor.shape) != tuple(reference.shape) or tensor.dtype != reference.dtype:
+            raise ValueError(
+                f"The weight {name!r} has shape {tuple(tensor.shape)} and dtype {tensor.dtype}; the network "
+                f"the parameters build expects {tuple(reference.shape)} and {reference.dtype}."
+            )
+        state[name] = tensor
+    return state
+
+
+def restore_net(estimator, state):
+    """A fitted skorch net for the fitted ``estimator`` (without ``net_``), with the weights of ``state``.
+
+    The net is built from the estimator's parameters exactly as ``fit``
+    builds it, its weights initialised without touching torch's global
+    random generator and then replaced by those of ``state`` (strictly: see
+    :func:`check_weights`). A model saved on a GPU is loaded on the CPU when
+    no GPU is available (with a warning).
+    """
+    from ._base import _GLOBAL_RNG_LOCK
+
+    n_features = estimator.n_features_in_
+    spec = _placeholder_corruption(estimator._network_spec(n_features), n_features)
+    device = _restore_device(estimator.device)
+    with warnings.catch_warnings():
+        # the warning about an empty validation split belongs to fit; here the split is never used
+        warnings.simplefilter("ignore", UserWarning)
+        net = estimator._make_net(spec, None, max(n_features, 2**20), state.validation_seed, device)
+    if spec.module is not CustomAutoencoder:
+        # check the shapes on a module without memory first: parameters that ask for a huge network fail here
+        with torch.device("meta"):
+            probe = net.module(**net.get_params_for("module"))
+        check_weights(probe.state_dict(), state.tensors, state.aliases)
+    cuda_devices = [torch.device(device).index or 0] if device.startswith("cuda") else []
+    with _GLOBAL_RNG_LOCK, torch.random.fork_rng(devices=cuda_devices):  # the caller's generator is untouched
+        net.initialize()
+    weights = check_weights(net.module_.state_dict(), state.tensors, state.aliases)
+    net.module_.load_state_dict(weights, strict=True)
+    net.module_.eval()
+    net.validation_seed = state.validation_seed
+    try:
+        history = json.loads(state.history)
+    except (TypeError, ValueError):
+        raise ValueError("The training history is not valid JSON.") from None
+    if not isinstance(history, list) or not all(isinstance(row, dict) for row in history):
+        raise ValueError("The training history must be a list of epochs (dicts).")
+    net.history = History(history)
+    return net
