@@ -43,6 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_odds import split  # noqa: E402
 from bench_odds_lodo import (  # noqa: E402
     CANDIDATES,
+    CHOSEN,
     CURRENT,
     DATA,
     baselines,
@@ -93,7 +94,7 @@ def main(argv=None):
     parser.add_argument("--data", default=DATA)
     parser.add_argument("--seeds", type=int, default=2)
     parser.add_argument("--datasets", nargs="*", default=list(ODDS_NAMES))
-    parser.add_argument("--pick", default=CURRENT, help="the candidate chosen on the ODDS sets (highlighted)")
+    parser.add_argument("--pick", default=CHOSEN, help="the candidate chosen on the ODDS sets (highlighted)")
     parser.add_argument("--cache", default="/tmp/sklearn_ae_odds_synthetic.json")
     parser.add_argument("--out", default=str(Path(__file__).resolve().parent / "results_odds_synthetic.md"))
     args = parser.parse_args(argv)
