@@ -10,7 +10,7 @@ splits (cached in a json file, since they do not change).
 
 Run from the repository root (needs the ``benchmarks`` extra: PyOD), on one thread:
 
-    OMP_NUM_THREADS=1 nice -n 10 python benchmarks/bench_odds_lodo.py --seeds 2
+    OMP_NUM_THREADS=1 nice -n 10 python benchmarks/bench_odds_lodo.py --seeds 3
 
 It writes ``benchmarks/results_odds_lodo.md``.
 """
@@ -247,7 +247,7 @@ def fmt_row(cells):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=DATA)
-    parser.add_argument("--seeds", type=int, default=2)
+    parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--datasets", nargs="*", default=list(ODDS_NAMES))
     parser.add_argument("--grid", nargs="*", default=GRID, help="the small grid the default is chosen from")
     parser.add_argument("--cache", default="/tmp/sklearn_ae_odds_lodo.json")

@@ -109,12 +109,23 @@ def test_members_are_seeded_clones_of_the_estimator(ensemble):
 
 def test_default_estimator(data):
     X, _ = data
+    # the settings the ODDS measurements relied on, explicit so that new AutoencoderTransformer defaults keep them
     expected = {
         "n_components": 2,
         "hidden_layer_sizes": (32,),
+        "activation": "relu",
+        "loss": "mse",
         "scaling": "standard",
+        "optimizer": "adam",
+        "lr": 1e-3,
+        "weight_decay": 0.0,
         "max_epochs": 30,
         "batch_size": 128,
+        "early_stopping": True,
+        "validation_fraction": 0.1,
+        "n_iter_no_change": 10,
+        "tol": 1e-4,
+        "noise": None,
     }
     det = AutoencoderOutlierDetector(random_state=0).fit(X)
     assert type(det.estimator_) is AutoencoderTransformer
