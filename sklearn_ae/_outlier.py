@@ -155,9 +155,9 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
           distances divided by their medians (the default before), it
           was picked in all ten folds and averaged a ROC-AUC of 0.898
           against 0.896 on the ODDS sets and 0.930 against 0.920 on the
-          synthetic anomalies (three seeds). When the codes are at least as wide as the
-          rows the model can copy its input and only the code distance
-          counts.
+          synthetic anomalies (three seeds). When the codes are at least
+          as wide as the rows the model can copy its input and only the
+          code distance counts.
         - ``"likelihood"``: the estimator's own ``score_samples``, e.g. the
           log-likelihood of :class:`AutoencoderTransformer` (a nonlinear
           probabilistic PCA), the bound on it of :class:`VAETransformer`,
