@@ -170,7 +170,7 @@ divided by its training median, as the detector does): `rec` e, `dist` d, `max` 
 benchmark, `measure="distance"`), `sum` e + d, `zmax`/`zsum` the max/sum of robust z-scores w.r.t. the training
 values (median, 1.4826 MAD), `rankmean` the sum of the empirical CDFs of the training values at e and d, `fmax` the
 largest normalised feature error (`feature_errors`) m, `max3` max(e, d, m / its training median). Times are fit +
-score seconds on one thread of a 2-core machine shared with other jobs (load 4 to 13 during the run): compare them
+score seconds on one thread of a 2-core machine shared with other jobs (load 4 to 19 during the runs): compare them
 within a run only."""
 
 
@@ -299,7 +299,8 @@ def report(per, names, seeds, total, argv, grid):
         "",
         textwrap.fill(DESCRIPTION.format(seeds - 1, len(CANDIDATES), WIDTHS, 1 - TRIM), 110),
         "",
-        f"Total run time {total / 60:.1f} min (the cached models of earlier runs are not refitted).",
+        f"Run time of this call {total / 60:.1f} min: the results of earlier calls are cached in `--cache`"
+        " and not recomputed (delete it to recompute everything).",
         "",
         "## Summary",
         "",

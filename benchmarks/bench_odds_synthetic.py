@@ -152,7 +152,9 @@ def report(per, args, total, argv):
         "",
         f"Seeds 0..{seeds - 1} (the seed draws the subsample, the anomalies and the split). `{args.pick}` is the"
         f" candidate chosen on the ten ODDS sets (`results_odds_lodo.md`), `{CURRENT}` the default before it."
-        f" Total run time {total / 60:.1f} min.",
+        f" Run time of this call {total / 60:.1f} min; earlier calls' results are cached in `--cache` and not"
+        " recomputed. Times are fit + score seconds on one thread of a 2-core machine shared with other jobs:"
+        " compare them within a row of the same run only.",
         "",
         "## Summary: mean ROC-AUC over the ten sets, per kind (± std of the per-seed means)",
         "",
