@@ -109,12 +109,23 @@ def test_members_are_seeded_clones_of_the_estimator(ensemble):
 
 def test_default_estimator(data):
     X, _ = data
+    # the settings the ODDS measurements relied on, explicit so that new AutoencoderTransformer defaults keep them
     expected = {
         "n_components": 2,
         "hidden_layer_sizes": (32,),
+        "activation": "relu",
+        "loss": "mse",
         "scaling": "standard",
+        "optimizer": "adam",
+        "lr": 1e-3,
+        "weight_decay": 0.0,
         "max_epochs": 30,
         "batch_size": 128,
+        "early_stopping": True,
+        "validation_fraction": 0.1,
+        "n_iter_no_change": 10,
+        "tol": 1e-4,
+        "noise": None,
     }
     det = AutoencoderOutlierDetector(random_state=0).fit(X)
     assert type(det.estimator_) is AutoencoderTransformer
@@ -183,6 +194,12 @@ def _by_hand(det, X_train, X):
     return errors, distances
 
 
+def _robust_z(values, train):
+    """Robust z-score of ``values`` w.r.t. the training values: (x - median) / (1.4826 MAD), by numpy."""
+    median = np.median(train)
+    return (values - median) / (1.4826 * np.median(np.abs(train - median)))
+
+
 @pytest.mark.parametrize("which", ["fitted", "ensemble"])
 def test_scores_and_feature_errors_by_hand(data, which, request):
     X, _ = data
@@ -197,7 +214,7 @@ def test_scores_and_feature_errors_by_hand(data, which, request):
     # s_j is the mean absolute training residual: each feature's mean training error is 1
     np.testing.assert_allclose(det.feature_errors(X).mean(0), 1.0, rtol=1e-6)
     combined = [
-        np.maximum(e.mean(1) / np.median(te.mean(1)), d / np.median(td))
+        np.maximum(_robust_z(e.mean(1), te.mean(1)), _robust_z(d, td))
         for e, d, te, td in zip(errors, distances, train_errors, train_distances)
     ]
     np.testing.assert_allclose(det.score_samples(X_test), -np.mean(combined, 0), rtol=1e-6)
@@ -220,10 +237,13 @@ def test_pca_detector_is_pca_reconstruction_by_hand(data):
     # the code distance: PCA's codes are uncorrelated with variances explained_variance_
     dist = AutoencoderOutlierDetector(PCA(n_components=2)).fit(X)
     along = np.abs(pca.transform(X_test) / np.sqrt(pca.explained_variance_)).mean(1)
-    along_train = np.median(np.abs(pca.transform(X) / np.sqrt(pca.explained_variance_)).mean(1))
-    off_train = np.median(np.abs(R_train / s).mean(1))
+    along_train = np.abs(pca.transform(X) / np.sqrt(pca.explained_variance_)).mean(1)
+    off_train = np.abs(R_train / s).mean(1)
     np.testing.assert_allclose(
-        dist.score_samples(X_test), -np.maximum(-expected / off_train, along / along_train), rtol=1e-9
+        dist.score_samples(X_test),
+        -np.maximum(_robust_z(-expected, off_train), _robust_z(along, along_train)),
+        rtol=1e-7,
+        atol=1e-8,  # a difference of two nearby floats near 0, divided by a spread
     )
     # the data is a plane: PCA with 2 components is the right model for it
     assert roc_auc_score(y, -det.score_samples(X)) > 0.95
@@ -381,3 +401,17 @@ def test_vae(data):
     likelihood = detector(vae, measure="likelihood").fit(X)
     np.testing.assert_allclose(likelihood.score_samples(X), likelihood.estimators_[0].score_samples(X))
     np.testing.assert_array_equal(likelihood.estimators_[0].transform(X), det.estimators_[0].transform(X))
+
+
+def test_distance_spread_falls_back_to_the_median_when_most_rows_are_alike():
+    # 200 copies of one row and 100 others: the MAD of the training distances is 0, the z-scores would be infinite
+    rng = np.random.RandomState(0)
+    X = np.vstack([np.tile(rng.normal(size=(1, 5)), (200, 1)), rng.normal(size=(100, 5))])
+    det = AutoencoderOutlierDetector(PCA(n_components=2)).fit(X)
+    np.testing.assert_array_equal(det.error_spreads_, det.error_medians_)
+    np.testing.assert_array_equal(det.distance_spreads_, det.distance_medians_)
+    scores = det.score_samples(X)
+    assert np.isfinite(scores).all()
+    # the copied row is the most normal one; a far row scores below every training row
+    assert scores[0] == scores.max()
+    assert det.score_samples(10 * X[-1:])[0] < scores.min()
