@@ -429,9 +429,11 @@ def _convert_detector(scope, operator, container):
         detector.code_whiteners_,
         detector.error_medians_,
         detector.distance_medians_,
+        detector.error_spreads_,
+        detector.distance_spreads_,
         strict=True,
     )
-    for member, s, mean, W, error_median, distance_median in members:
+    for member, s, mean, W, e_median, d_median, e_spread, d_spread in members:
         z, recon = _member_halves(builder, member, x, opset)
         residual = builder.node("Sub", [x, recon])
         residual = builder.node("Div", [residual, builder.const(detector.feature_scales_, "feature_scales")])
@@ -440,12 +442,15 @@ def _convert_detector(scope, operator, container):
         if detector.measure_ == "reconstruction":
             scores.append(builder.node("Neg", [error]))
             continue
+        # the robust z-scores of the code distance and (unless the code can copy the row) the error; their maximum
         centred = builder.node("Sub", [z, builder.const(mean, "code_mean")])
         whitened = builder.node("MatMul", [centred, builder.const(W, "whitener")])
         distance = builder.row_mean(builder.node("Abs", [whitened]))
-        along = builder.node("Div", [distance, builder.const([distance_median], "distance_median")])
+        along = builder.node("Sub", [distance, builder.const([d_median], "distance_median")])
+        along = builder.node("Div", [along, builder.const([d_spread], "distance_spread")])
         if not copies:
-            off = builder.node("Div", [error, builder.const([error_median], "error_median")])
+            off = builder.node("Sub", [error, builder.const([e_median], "error_median")])
+            off = builder.node("Div", [off, builder.const([e_spread], "error_spread")])
             along = builder.node("Max", [off, along])
         scores.append(builder.node("Neg", [along]))
     total = scores[0] if len(scores) == 1 else builder.node("Sum", scores)
