@@ -1,9 +1,10 @@
 """sklearn-ae: autoencoders as scikit-learn estimators."""
 
+from ._data import FittedScaling
 from ._outlier import AutoencoderOutlierDetector
 from ._transformer import AutoencoderTransformer
 from ._vae import VAETransformer
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["AutoencoderOutlierDetector", "AutoencoderTransformer", "VAETransformer"]
+__all__ = ["AutoencoderOutlierDetector", "AutoencoderTransformer", "FittedScaling", "VAETransformer"]
