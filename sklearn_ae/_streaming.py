@@ -18,7 +18,6 @@ batches are exactly the in-memory ones.
 import numpy as np
 import scipy.sparse as sp
 import torch
-from sklearn.utils import gen_batches
 from sklearn.utils.validation import validate_data
 
 from ._data import ScaledDataset, scale_rows
@@ -133,9 +132,10 @@ class BlockLoader:
     ``shuffle``, the same permutation of the rows. The rows are then
     grouped by block in a random order of the blocks (a stable grouping:
     within a block they keep the permutation's order) and cut into
-    batches, which may span two consecutive blocks. Without ``shuffle`` the
+    batches, which may span consecutive blocks. Without ``shuffle`` the
     rows are grouped by block in their order. With one block, the batches
-    are exactly a ``DataLoader``'s.
+    are exactly a ``DataLoader``'s. One block is held at a time, with the
+    rows taken from it that wait for the next batch.
     """
 
     def __init__(self, dataset, batch_size, shuffle=False):
@@ -153,7 +153,8 @@ class BlockLoader:
         blocks = rows // base.block_rows
         if self.shuffle:
             generator = torch.Generator().manual_seed(int(torch.empty((), dtype=torch.int64).random_().item()))
-            rows, blocks = (a[torch.randperm(len(rows), generator=generator).numpy()] for a in (rows, blocks))
+            permutation = torch.randperm(len(rows), generator=generator).numpy()
+            rows, blocks = rows[permutation], blocks[permutation]
             present = np.unique(blocks)
             rank = np.empty(present.max() + 1, dtype=np.int64)
             rank[present[torch.randperm(len(present), generator=generator).numpy()]] = np.arange(len(present))
@@ -161,21 +162,21 @@ class BlockLoader:
         else:
             order = np.argsort(blocks, kind="stable")
         rows, blocks = rows[order], blocks[order]
-        cache = {}
-        for batch in gen_batches(len(rows), self.batch_size):
-            batch_rows, batch_blocks = rows[batch], blocks[batch]
-            needed = np.unique(batch_blocks)
-            cache = {b: cache[b] if b in cache else base.block(b) for b in needed}
-            if len(needed) == 1:
-                b = needed[0]
-                yield cache[b][torch.from_numpy(batch_rows - b * base.block_rows)], None
-                continue
-            out = torch.empty((len(batch_rows), base.X.shape[1]), dtype=torch.float32)
-            for b in needed:
-                mask = batch_blocks == b
-                out[torch.from_numpy(mask)] = cache[b][torch.from_numpy(batch_rows[mask] - b * base.block_rows)]
-            yield out, None
-
+        # one block in memory at a time: its rows (in the stream's order) join the pending rows, cut into batches
+        starts = np.flatnonzero(np.diff(blocks, prepend=-1))
+        pending = torch.empty((0, base.X.shape[1]), dtype=torch.float32)
+        for start, stop in zip(starts, [*starts[1:], len(rows)], strict=True):
+            b = blocks[start]
+            block = base.block(b)
+            taken = block[torch.from_numpy(rows[start:stop] - b * base.block_rows)]
+            del block
+            pending = torch.cat([pending, taken]) if len(pending) else taken
+            full = len(pending) - len(pending) % self.batch_size
+            for i in range(0, full, self.batch_size):
+                yield pending[i : i + self.batch_size], None
+            pending = pending[full:].clone()
+        if len(pending):
+            yield pending, None
 
 def dataset_for(X, offset, scale, batch_size):
     """The training dataset of ``X``: in memory (:class:`ScaledDataset`) or streamed (:class:`StreamedDataset`)."""
