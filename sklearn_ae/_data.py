@@ -92,6 +92,7 @@ def feature_moments(X, batch_size=4096):
         mean, var = mean_variance_axis(sp.csr_matrix(X.astype(np.float64).multiply(1.0 / unit)), axis=0)
         return FeatureMoments(mean * unit, np.sqrt(var) * unit, magnitude)
     n_samples = X.shape[0]
+
     def batches():
         return iter_row_batches(X, batch_size)
 

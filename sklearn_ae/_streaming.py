@@ -15,6 +15,8 @@ at most two blocks are held at a time. When the data fits in one block the
 batches are exactly the in-memory ones.
 """
 
+import mmap
+
 import numpy as np
 import scipy.sparse as sp
 import torch
@@ -56,7 +58,9 @@ class StreamedArray:
         if X.shape[0] < 1:
             raise ValueError(f"Found array with 0 sample(s) (shape={tuple(X.shape)}) while a minimum of 1 is required.")
         if X.shape[1] < 1:
-            raise ValueError(f"Found array with 0 feature(s) (shape={tuple(X.shape)}) while a minimum of 1 is required.")
+            raise ValueError(
+                f"Found array with 0 feature(s) (shape={tuple(X.shape)}) while a minimum of 1 is required."
+            )
         self.X = X
         self.shape = tuple(int(n) for n in X.shape)
         kind = np.dtype(X.dtype)
@@ -73,11 +77,27 @@ class StreamedArray:
             order = np.argsort(rows, kind="stable")
             block = np.empty((len(rows), self.shape[1]), dtype=np.dtype(self.X.dtype))
             block[order] = self.X[rows[order]] if len(rows) else block
-        block = np.asarray(block).astype(self.dtype, copy=False)
+        block = np.array(block, dtype=self.dtype)  # a copy in memory, not a view of the file
+        _release_mapped_pages(self.X)
         if not np.isfinite(block).all():
             what = "NaN" if np.isnan(block).any() else f"infinity or a value too large for {self.dtype!r}"
             raise ValueError(f"Input X contains {what}.")
         return block
+
+
+def _release_mapped_pages(X):
+    """Drop a shared memory map's pages from the process's resident memory (the page cache keeps them).
+
+    Read pages of a ``numpy.memmap`` stay resident, and counted in the
+    process's RSS, until the kernel needs the memory: after each block is
+    copied they are released with ``madvise(MADV_DONTNEED)``, so that the
+    resident memory of a pass over a file stays bounded. Only for shared
+    maps (modes ``"r"`` and ``"r+"``, whose data lives in the file and the
+    page cache); a copy-on-write map (``"c"``) keeps its pages.
+    """
+    mapping = getattr(X, "_mmap", None)
+    if mapping is not None and getattr(X, "mode", None) in ("r", "r+") and hasattr(mmap, "MADV_DONTNEED"):
+        mapping.madvise(mmap.MADV_DONTNEED)
 
 
 def check_streamed(estimator, X, *, reset):
@@ -101,7 +121,10 @@ class StreamedDataset(torch.utils.data.Dataset):
 
     def block(self, i):
         rows = self.X[i * self.block_rows : (i + 1) * self.block_rows]
-        return torch.from_numpy(np.ascontiguousarray(scale_rows(rows, self.offset, self.scale)))
+        out = np.empty(rows.shape, dtype=np.float32)
+        for start in range(0, len(rows), 4096):  # float64 arithmetic, as in memory, 4096 rows at a time
+            out[start : start + 4096] = scale_rows(rows[start : start + 4096], self.offset, self.scale)
+        return torch.from_numpy(out)
 
     def __getitems__(self, indices):  # random access, for completeness (training reads blocks)
         return torch.from_numpy(scale_rows(self.X[np.asarray(indices)], self.offset, self.scale)), None
@@ -117,7 +140,7 @@ def block_rows_for(n_features, batch_size):
 
 
 def make_loader(dataset, batch_size, shuffle=False, collate_fn=None, **kwargs):
-    """skorch's ``iterator_train`` / ``iterator_valid``: a ``DataLoader``, or a :class:`BlockLoader` for streamed data."""
+    """skorch's ``iterator_train`` and ``iterator_valid``: a ``DataLoader``, or a :class:`BlockLoader` (on disk)."""
     base = dataset.dataset if isinstance(dataset, torch.utils.data.Subset) else dataset
     if isinstance(base, StreamedDataset):
         return BlockLoader(dataset, batch_size, shuffle)
@@ -146,29 +169,32 @@ class BlockLoader:
 
     def __iter__(self):
         if isinstance(self.dataset, torch.utils.data.Subset):
-            base, rows = self.dataset.dataset, np.asarray(self.dataset.indices, dtype=np.int64)
+            base, rows = self.dataset.dataset, np.asarray(self.dataset.indices)
         else:
-            base, rows = self.dataset, np.arange(len(self.dataset), dtype=np.int64)
+            base, rows = self.dataset, np.arange(len(self.dataset))
+        index = np.int32 if len(base) < 2**31 else np.int64  # row numbers: 4 bytes per row where they fit
+        rows = rows.astype(index)
         torch.empty((), dtype=torch.int64).random_()  # the DataLoader's base seed
-        blocks = rows // base.block_rows
         if self.shuffle:
             generator = torch.Generator().manual_seed(int(torch.empty((), dtype=torch.int64).random_().item()))
-            permutation = torch.randperm(len(rows), generator=generator).numpy()
-            rows, blocks = rows[permutation], blocks[permutation]
+            rows = rows[torch.randperm(len(rows), generator=generator).numpy()]
+            blocks = rows // base.block_rows
             present = np.unique(blocks)
-            rank = np.empty(present.max() + 1, dtype=np.int64)
+            rank = np.empty(present.max() + 1, dtype=index)
             rank[present[torch.randperm(len(present), generator=generator).numpy()]] = np.arange(len(present))
             order = np.argsort(rank[blocks], kind="stable")
         else:
-            order = np.argsort(blocks, kind="stable")
-        rows, blocks = rows[order], blocks[order]
+            order = np.argsort(rows // base.block_rows, kind="stable")
+        rows = rows[order]
+        del order
+        blocks = rows // base.block_rows
         # one block in memory at a time: its rows (in the stream's order) join the pending rows, cut into batches
         starts = np.flatnonzero(np.diff(blocks, prepend=-1))
         pending = torch.empty((0, base.X.shape[1]), dtype=torch.float32)
         for start, stop in zip(starts, [*starts[1:], len(rows)], strict=True):
             b = blocks[start]
             block = base.block(b)
-            taken = block[torch.from_numpy(rows[start:stop] - b * base.block_rows)]
+            taken = block[torch.from_numpy((rows[start:stop] - b * base.block_rows).astype(np.int64))]
             del block
             pending = torch.cat([pending, taken]) if len(pending) else taken
             full = len(pending) - len(pending) % self.batch_size
@@ -178,9 +204,35 @@ class BlockLoader:
         if len(pending):
             yield pending, None
 
+
 def dataset_for(X, offset, scale, batch_size):
     """The training dataset of ``X``: in memory (:class:`ScaledDataset`) or streamed (:class:`StreamedDataset`)."""
     if isinstance(X, StreamedArray):
         return StreamedDataset(X, offset, scale, block_rows_for(X.shape[1], batch_size))
     return ScaledDataset(X, offset, scale)
 
+
+class RunningMoments:
+    """Mean and scatter matrix of rows given batch by batch (Chan et al.'s pairwise update), float64."""
+
+    def __init__(self):
+        self.n, self.mean, self.scatter = 0, None, None
+
+    def update(self, Z):
+        Z = np.asarray(Z, dtype=np.float64)
+        n, mean = len(Z), Z.mean(axis=0)
+        scatter = (Z - mean).T @ (Z - mean)
+        if self.n == 0:
+            self.n, self.mean, self.scatter = n, mean, scatter
+            return
+        total = self.n + n
+        delta = mean - self.mean
+        self.scatter = self.scatter + scatter + np.outer(delta, delta) * (self.n * n / total)
+        self.mean = self.mean + delta * (n / total)
+        self.n = total
+
+
+def streamed_rows(X):
+    """Row slices of ``X``, a block (:data:`BLOCK_BYTES` of float32) each, for statistics over data on disk."""
+    rows = max(2048, BLOCK_BYTES // (4 * X.shape[1]))
+    return (X[start : start + rows] for start in range(0, X.shape[0], rows))

@@ -16,6 +16,7 @@ from ._docstrings import fill_doc
 from ._likelihood import activation_width
 from ._losses import bernoulli_nll, gaussian_nll
 from ._spec import vae_spec, variant_constraints
+from ._streaming import RunningMoments, StreamedArray, streamed_rows
 
 # A latent unit is active when the variance over the data of its posterior
 # mean exceeds this (Burda et al., 2016).
@@ -317,8 +318,13 @@ class VAETransformer(CodeTransformerMixin, BaseAutoencoder):
             variance = torch.exp(module.log_noise_variance.detach()).cpu().double().numpy()
             with np.errstate(over="ignore"):  # data in units near 1e160: the variance itself exceeds float64 (inf)
                 self.noise_variance_ = np.broadcast_to(variance, self.scaling_scale_.shape) * self.scaling_scale_**2
-        means = self._run(_encode, X, np.float64)
-        self.latent_activity_ = means.var(axis=0)
+        if isinstance(X, StreamedArray):  # data on disk: the variance batch by batch, never all means at once
+            moments = RunningMoments()
+            for rows in streamed_rows(X):
+                moments.update(self._run(_encode, rows, np.float64))
+            self.latent_activity_ = np.diag(moments.scatter) / moments.n
+        else:
+            self.latent_activity_ = self._run(_encode, X, np.float64).var(axis=0)
         self.n_active_components_ = int((self.latent_activity_ > ACTIVITY_THRESHOLD).sum())
         if 2 * self.n_active_components_ < self.n_components_:
             warnings.warn(
