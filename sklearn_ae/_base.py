@@ -467,6 +467,9 @@ class CodeTransformerMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin):
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Training data. Sparse input is densified one batch at a time.
+            A ``numpy.memmap``, ``h5py.Dataset``, ``zarr`` array or other
+            2-D array with row slicing is read from disk a block of rows at
+            a time, never whole (see :ref:`scaling`).
         y : Ignored
             Not used, present for API consistency.
 

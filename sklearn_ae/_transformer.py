@@ -70,7 +70,9 @@ class AutoencoderTransformer(RoutedKwargsMixin, CodeTransformerMixin, BaseAutoen
         which keeps PCA's least-squares objective. ``"standard"`` scales each
         feature to unit variance, ``"minmax"`` each to [0, 1]. ``"auto"`` is
         ``"global"`` for ``loss="mse"`` and None for ``loss="bce"``. Constant
-        features get a scale of 1.
+        features get a scale of 1. A :class:`FittedScaling` is a scaling
+        fitted beforehand (for :meth:`partial_fit` on a stream whose first
+        chunk is not representative; see :ref:`scaling`).
 
     %(optimization)s
 
@@ -178,7 +180,11 @@ class AutoencoderTransformer(RoutedKwargsMixin, CodeTransformerMixin, BaseAutoen
         training history ``net_.history``.
 
     n_iter_ : int
-        Number of epochs run.
+        Number of epochs run: by :meth:`fit`, plus one per :meth:`partial_fit` call.
+
+    n_samples_seen_ : int
+        Number of rows trained on: those given to :meth:`fit`, plus those of
+        every :meth:`partial_fit` chunk since.
 
     loss_curve_ : ndarray of shape (n_iter_,)
         Mean training loss per epoch (in the scaled space).

@@ -111,7 +111,9 @@ class VAETransformer(CodeTransformerMixin, BaseAutoencoder):
     scaling : {"auto", "global", "standard", "minmax"} or None, default="auto"
         Affine scaling applied inside the estimator (see
         :class:`AutoencoderTransformer`). ``"auto"`` is ``"global"`` for the
-        Gaussian likelihood and None for the Bernoulli.
+        Gaussian likelihood and None for the Bernoulli. A
+        :class:`FittedScaling` is a scaling fitted beforehand (see
+        :class:`AutoencoderTransformer`).
 
     %(optimization)s
 
@@ -171,7 +173,11 @@ class VAETransformer(CodeTransformerMixin, BaseAutoencoder):
         unweighted penalty) and the ``valid_`` ones with early stopping.
 
     n_iter_ : int
-        Number of epochs run.
+        Number of epochs run: by :meth:`fit`, plus one per :meth:`partial_fit` call.
+
+    n_samples_seen_ : int
+        Number of rows trained on: those given to :meth:`fit`, plus those of
+        every :meth:`partial_fit` chunk since.
 
     loss_curve_ : ndarray of shape (n_iter_,)
         Mean training loss per epoch.

@@ -5,6 +5,8 @@ import tracemalloc
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn.base import clone
 from sklearn.preprocessing import StandardScaler
 
@@ -291,3 +293,32 @@ def test_partial_fit_on_disk_chunks(cls, low_rank, tmp_path):
         disk.partial_fit(X[start : start + 300])
         memory.partial_fit(low_rank[start : start + 300])
     assert _same_weights(_weights(disk), _weights(memory))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    n=st.integers(1, 300),
+    block_rows=st.integers(1, 120),
+    batch_size=st.integers(1, 70),
+    kept=st.floats(0.05, 1.0),
+    shuffle=st.booleans(),
+    seed=st.integers(0, 2**31 - 1),
+)
+def test_block_loader_property(n, block_rows, batch_size, kept, shuffle, seed):
+    """Any sizes: one pass yields each kept row once, in full batches but the last, reading each block once."""
+    X = np.arange(n, dtype=np.float64)[:, None] * np.ones((1, 2))
+    dataset = streaming.StreamedDataset(streaming.StreamedArray(X), np.zeros(2), np.ones(2), block_rows)
+    reads = []
+    read = dataset.block
+    dataset.block = lambda i: reads.append(i) or read(i)
+    rows = np.random.default_rng(seed).permutation(n)[: max(1, int(kept * n))]
+    with torch.random.fork_rng():
+        torch.manual_seed(seed)
+        batches = [b for b, _ in streaming.BlockLoader(torch.utils.data.Subset(dataset, rows), batch_size, shuffle)]
+    seen = torch.cat(batches)[:, 0].numpy().astype(int)
+    assert sorted(seen) == sorted(rows)
+    assert [len(b) for b in batches[:-1]] == [batch_size] * (len(batches) - 1) and 0 < len(batches[-1]) <= batch_size
+    assert sorted(reads) == sorted(set(rows // block_rows))
+    if not shuffle:  # grouped by block, in the subset's order within a block
+        blocks = seen // block_rows
+        assert list(blocks) == sorted(blocks)
