@@ -1,7 +1,7 @@
 """
-=====================================================
+======================================================
 Training on a dask array, block by block, with Dask-ML
-=====================================================
+======================================================
 
 dask-ml's ``Incremental`` wrapper trains an estimator that has
 ``partial_fit`` on a dask array one block at a time: here
