@@ -11,8 +11,8 @@ Training reads it through :func:`make_loader`: the rows are visited in the
 order of one random permutation of all of them (the permutation the
 in-memory path draws), grouped by block of contiguous rows and the blocks
 in a random order, so that each block is read from disk once per epoch and
-at most two blocks are held at a time. When the data fits in one block the
-batches are exactly the in-memory ones.
+one block is held at a time (with the rows waiting for the next batch).
+When the data fits in one block the batches are exactly the in-memory ones.
 """
 
 import mmap
@@ -76,7 +76,8 @@ class StreamedArray:
             rows = np.asarray(rows)
             order = np.argsort(rows, kind="stable")
             block = np.empty((len(rows), self.shape[1]), dtype=np.dtype(self.X.dtype))
-            block[order] = self.X[rows[order]] if len(rows) else block
+            if len(rows):
+                block[order] = self.X[rows[order]]
         block = np.array(block, dtype=self.dtype)  # a copy in memory, not a view of the file
         _release_mapped_pages(self.X)
         if not np.isfinite(block).all():
