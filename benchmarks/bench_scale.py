@@ -1,6 +1,6 @@
 """Scale benchmarks of issue 11: out-of-core fit, streaming with partial_fit, and Dask.
 
-Three parts, each written as a markdown section to ``benchmarks/results_scale_<part>.md``:
+Three parts, each written as a markdown section of ``benchmarks/results_scale.md`` (replacing its previous run):
 
 - ``memory``: ``fit`` of an ``n x d`` float32 ``numpy.memmap`` (low rank + noise, generated in a temporary folder)
   against the in-memory fit of the same data, one epoch each, each in a fresh process: peak resident memory above
@@ -75,10 +75,10 @@ def _memory_child(path, n, d, mode, batch_size):
     with open("/proc/self/clear_refs", "w") as f:
         f.write("5")  # reset VmHWM to the current RSS
     before = _status()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     data = np.array(X) if mode == "in memory" else X
     ae = AutoencoderTransformer(n_components=10, max_epochs=1, batch_size=batch_size, random_state=0).fit(data)
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     after = _status()
     epoch = ae.net_.history[-1]["dur"]
     error = float(np.mean((ae.inverse_transform(ae.transform(X[:20000])) - X[:20000]) ** 2))
@@ -87,6 +87,7 @@ def _memory_child(path, n, d, mode, batch_size):
         "peak_above_mb": (after["VmHWM"] - before["VmRSS"]) / MB,
         "rss_after_mb": (after["VmRSS"] - before["VmRSS"]) / MB,
         "fit_s": seconds,
+        "fit_cpu_s": cpu,
         "epoch_s": epoch,
         "mse": error,
     }
@@ -108,7 +109,7 @@ def run_memory(args):
             print(rows[-1], flush=True)
     size = args.rows * args.features * 4 / MB
     lines = [
-        f"## Out-of-core fit: {args.rows:,} x {args.features} float32 memmap ({size:.0f} MB)",
+        f"### Out-of-core fit: {args.rows:,} x {args.features} float32 memmap ({size:.0f} MB)",
         "",
         "```",
         f"OMP_NUM_THREADS=1 python benchmarks/bench_scale.py memory --rows {args.rows} --features {args.features} "
@@ -120,16 +121,17 @@ def run_memory(args):
         "VmHWM above the RSS just before `fit` (the in-memory row includes loading the data). Epoch: skorch's "
         "duration of the training epoch (with its validation pass); fit: the whole call (scaling statistics, PCA "
         "start, validation of the start, the epoch, the codes' statistics). MSE: reconstruction error on the "
-        f"first 20,000 rows. {platform.processor() or platform.machine()}, {os.cpu_count()} cores"
+        "first 20,000 rows. CPU: the process's CPU time during `fit` (a fairer comparison than wall times on a "
+        f"busy machine). {platform.processor() or platform.machine()}, {os.cpu_count()} cores"
         f"{', shared with other jobs' if os.getloadavg()[0] > 1.5 else ''} (load {os.getloadavg()[0]:.1f}).",
         "",
-        "| data | peak RSS above baseline (MB) | RSS kept after fit (MB) | epoch (s) | fit (s) | MSE |",
-        "|---|---|---|---|---|---|",
+        "| data | peak RSS above baseline (MB) | RSS kept after fit (MB) | epoch (s) | fit (s) | fit, CPU (s) | MSE |",
+        "|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         lines.append(
             f"| {r['mode']} | {r['peak_above_mb']:.0f} | {r['rss_after_mb']:.0f} | {r['epoch_s']:.1f} | "
-            f"{r['fit_s']:.1f} | {r['mse']:.4f} |"
+            f"{r['fit_s']:.1f} | {r['fit_cpu_s']:.1f} | {r['mse']:.4f} |"
         )
     return lines
 
@@ -307,9 +309,26 @@ def main():
     sys.path.insert(0, str(ROOT))
     runner = {"memory": run_memory, "streaming": run_streaming, "dask": run_dask}[args.part]
     lines = runner(args)
-    out = ROOT / "benchmarks" / f"results_scale_{args.part}.md"
-    out.write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
+    part = f"memory-{args.rows}x{args.features}" if args.part == "memory" else args.part
+    write_section(ROOT / "benchmarks" / "results_scale.md", part, lines)
+
+
+def write_section(path, part, lines):
+    """Put ``lines`` in ``path`` between the markers of ``part``, in place of the part's previous results."""
+    begin, end = f"<!-- {part} -->", f"<!-- /{part} -->"
+    text = (
+        path.read_text()
+        if path.exists()
+        else "# Scale benchmarks (issue 11)\n\nWritten by `benchmarks/bench_scale.py`.\n"
+    )
+    section = "\n".join([begin, *lines, end])
+    if begin in text:
+        head, rest = text.split(begin, 1)
+        text = head + section + rest.split(end, 1)[1]
+    else:
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    path.write_text(text)
 
 
 if __name__ == "__main__":
