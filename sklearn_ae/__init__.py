@@ -1,5 +1,6 @@
 """sklearn-ae: autoencoders as scikit-learn estimators."""
 
+from ._data import FittedScaling
 from ._io import load, save
 from ._outlier import AutoencoderOutlierDetector
 from ._transformer import AutoencoderTransformer
@@ -7,4 +8,11 @@ from ._vae import VAETransformer
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["AutoencoderOutlierDetector", "AutoencoderTransformer", "VAETransformer", "load", "save"]
+__all__ = [
+    "AutoencoderOutlierDetector",
+    "AutoencoderTransformer",
+    "FittedScaling",
+    "VAETransformer",
+    "load",
+    "save",
+]

@@ -14,14 +14,15 @@ import inspect
 import threading
 import warnings
 from abc import ABCMeta, abstractmethod
+from contextlib import contextmanager
 from numbers import Integral, Real
 from typing import NamedTuple
 
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit_context
-from sklearn.decomposition import PCA
-from sklearn.utils import check_array
+from sklearn.decomposition import PCA, IncrementalPCA
+from sklearn.utils import check_array, gen_batches
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.extmath import svd_flip
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -29,8 +30,9 @@ from skorch.callbacks import EarlyStopping, PassthroughScoring, ProgressBar
 from skorch.dataset import ValidSplit
 
 from . import _state
-from ._data import SCALINGS, ScaledDataset, collate_batch, fit_input_scaling, iter_row_batches, scale_rows
+from ._data import SCALINGS, FittedScaling, collate_batch, fit_input_scaling, iter_row_batches, scale_rows
 from ._net import AutoencoderNet, BestWeights, DivergenceCheck, silent
+from ._streaming import StreamedArray, check_streamed, dataset_for, is_streamed, make_loader
 from .nn import ACTIVATIONS
 
 OPTIMIZERS = {
@@ -77,13 +79,44 @@ def _keep_state_on_failure(estimator, fit, *args):
 
 def _check_unit_interval(X, scaling, what):
     """Raise unless the data that ``what`` (e.g. ``"loss='bce'"``) models can lie in [0, 1]."""
-    if scaling not in (None, "minmax"):
+    if isinstance(scaling, FittedScaling) or scaling not in (None, "minmax"):
         raise ValueError(f"{what} needs data in [0, 1]; use scaling=None or 'minmax', not {scaling!r}.")
-    if scaling is None and (X.min() < 0 or X.max() > 1):
-        raise ValueError(
-            f"{what} needs X in [0, 1], but X ranges over [{X.min():.3g}, {X.max():.3g}]; rescale it or use "
-            "scaling='minmax'."
-        )
+    if scaling is None:
+        low = min(b.min() for b in iter_row_batches(X, 4096))  # batched: X may be read from disk
+        high = max(b.max() for b in iter_row_batches(X, 4096))
+        if low < 0 or high > 1:
+            raise ValueError(
+                f"{what} needs X in [0, 1], but X ranges over [{low:.3g}, {high:.3g}]; rescale it or use "
+                "scaling='minmax'."
+            )
+
+
+@contextmanager
+def _seeded_torch(seed, device):
+    """Hold torch's global generator, seeded with ``seed``, and restore the caller's state afterwards.
+
+    skorch and torch draw from torch's global generator: seeded fits hold it
+    one at a time, so that a fit in a thread equals the same fit alone.
+    """
+    cuda_devices = [torch.device(device).index or 0] if str(device).startswith("cuda") else []
+    with _GLOBAL_RNG_LOCK, torch.random.fork_rng(devices=cuda_devices):
+        torch.manual_seed(seed)
+        yield
+
+
+def _call_seed(seed, call):
+    """The seed of the ``call``-th ``partial_fit`` epoch, derived from the estimator's seed."""
+    return int(np.random.SeedSequence([seed, call]).generate_state(1, dtype=np.uint64)[0] >> 1)
+
+
+class _Start(NamedTuple):
+    """What the first ``fit`` or ``partial_fit`` fixes: the validated data, spec, scaling, seed and net."""
+
+    X: object
+    spec: object
+    scaling: object
+    seed: int
+    net: AutoencoderNet
 
 
 class PCAStart(NamedTuple):
@@ -102,10 +135,17 @@ def _scaled_pca(X, scaling, n_components, batch_size=4096):
     (dense, sparse or memory-mapped ``X`` alike, never densified whole) and
     diagonalised, as scikit-learn's ``svd_solver="covariance_eigh"`` does,
     with the same signs: ``n d^2 + d^3`` operations, 0.1 s on 5000 MNIST
-    digits. Wider data, or a single row, goes through PCA's full SVD.
+    digits. Wider data, or a single row, goes through PCA's full SVD; wider
+    data read from disk (:class:`~sklearn_ae._streaming.StreamedArray`)
+    through IncrementalPCA on row batches.
     """
     n_samples, n_features = X.shape
     k = min(n_components, n_samples, n_features)
+    if n_features > 2000 and isinstance(X, StreamedArray):  # on disk and wide: IncrementalPCA over row batches
+        pca = IncrementalPCA(n_components=k)
+        for rows in gen_batches(n_samples, max(batch_size, k), min_batch_size=k):
+            pca.partial_fit(scale_rows(X[rows], scaling.offset, scaling.scale, np.float64))
+        return PCAStart(pca.components_, pca.mean_, pca.explained_variance_, float(pca.noise_variance_))
 
     def batches():
         return (scale_rows(b, scaling.offset, scaling.scale, np.float64) for b in iter_row_batches(X, batch_size))
@@ -138,7 +178,7 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
         "hidden_layer_sizes": ["array-like", StrOptions({"auto"})],
         "activation": [StrOptions(set(ACTIVATIONS))],
         "init": [StrOptions({"auto", "pca", "random"})],
-        "scaling": [StrOptions({"auto", *SCALINGS}), None],
+        "scaling": [StrOptions({"auto", *SCALINGS}), None, FittedScaling],
         "optimizer": [StrOptions(set(OPTIMIZERS)), callable],
         "lr": [Interval(Real, 0, None, closed="neither")],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
@@ -191,8 +231,9 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
             callbacks.append(("progress_bar", ProgressBar()))
         return callbacks
 
-    def _make_net(self, spec, scaling, n_samples, seed, device):
-        validation = self.early_stopping and self.max_epochs > 0
+    def _make_net(self, spec, scaling, n_samples, seed, device, stream=False):
+        # partial_fit (stream) trains one epoch per call on the chunk: no validation split, no early stopping
+        validation = self.early_stopping and self.max_epochs > 0 and not stream
         if validation and round(self.validation_fraction * n_samples) < 1:
             warnings.warn(
                 f"early_stopping needs a validation split, but validation_fraction={self.validation_fraction} "
@@ -221,6 +262,8 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
             lr=self.lr,
             max_epochs=self.max_epochs,
             batch_size=self.batch_size,
+            iterator_train=make_loader,
+            iterator_valid=make_loader,
             iterator_train__shuffle=True,
             iterator_train__collate_fn=collate_batch,
             iterator_valid__collate_fn=collate_batch,
@@ -238,8 +281,15 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
         """
         return _keep_state_on_failure(self, self._fit_new_state, X)
 
-    def _fit_new_state(self, X):
-        X = validate_data(self, X, accept_sparse="csr", dtype=[np.float64, np.float32])
+    def _validated(self, X, reset):
+        """``X`` validated: an ndarray or CSR matrix, or a :class:`StreamedArray` for data on disk."""
+        if is_streamed(X):
+            return check_streamed(self, X, reset=reset)
+        return validate_data(self, X, accept_sparse="csr", dtype=[np.float64, np.float32], reset=reset)
+
+    def _start(self, X, stream=False):
+        """Validate ``X`` and fix what the first fit fixes: the spec, the scaling, the seed and the unfitted net."""
+        X = self._validated(X, reset=True)
         n_samples, n_features = X.shape
         spec = self._network_spec(n_features)
         if n_samples < spec.module_kwargs["n_components"]:
@@ -251,37 +301,75 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
             _check_unit_interval(X, spec.scaling, spec.unit_interval)
         scaling = fit_input_scaling(X, spec.scaling)
         seed = _seed_from(self.random_state)
-        device = _resolve_device(self.device)
-        net = self._make_net(spec, scaling, n_samples, seed, device)
+        net = self._make_net(spec, scaling, n_samples, seed, _resolve_device(self.device), stream=stream)
         net.validation_seed = seed
+        return _Start(X, spec, scaling, seed, net)
 
-        cuda_devices = [torch.device(device).index or 0] if device.startswith("cuda") else []
-        # skorch and torch draw from torch's global generator: seeded fits hold it one at a time, so that a fit
-        # in a thread equals the same fit alone, and the caller's state is restored afterwards
-        with _GLOBAL_RNG_LOCK, torch.random.fork_rng(devices=cuda_devices):
-            torch.manual_seed(seed)
+    def _initialize_and_train(self, start, **fit_params):
+        """Initialise ``start.net`` (with the PCA start) and train it, under the seeded global generator."""
+        X, spec, scaling, seed, net = start
+        with _seeded_torch(seed, net.device):
             net.initialize()
             if spec.init == "pca":
                 net.module_.init_from_pca(_scaled_pca(X, scaling, spec.module_kwargs["n_components"]))
-            net.partial_fit(ScaledDataset(X, scaling.offset, scaling.scale), None)
+            net.partial_fit(dataset_for(X, scaling.offset, scaling.scale, self.batch_size), None, **fit_params)
         net.module_.eval()  # inference mode from now on: no corruption, and inference leaves the module as it is
-
         self.n_components_ = spec.module_kwargs["n_components"]
         self.scaling_offset_, self.scaling_scale_ = scaling.offset, scaling.scale
+        self._spec, self._seed = spec, seed
+
+    def _record_history(self, net):
         self.net_ = net
-        self._spec = spec
         # Ctrl-C inside an epoch leaves a last row without its epoch losses: count complete epochs only.
         history = [row for row in net.history if "train_loss" in row]
         self.n_iter_ = len(history)
         self.loss_curve_ = np.array([row["train_loss"] for row in history], dtype=np.float64)
-        best = dict(net.callbacks_).get("best_weights")
-        if best is not None:
+        if any("valid_loss" in row for row in history):
             self.validation_loss_curve_ = np.array([row.get("valid_loss", np.nan) for row in history], dtype=np.float64)
-            self.best_epoch_ = best.best_epoch_
         else:
             self.validation_loss_curve_ = None
-            self.best_epoch_ = self.n_iter_
+
+    def _fit_new_state(self, X):
+        start = self._start(X)
+        self._initialize_and_train(start)
+        net, X = start.net, start.X
+        self._record_history(net)
+        best = dict(net.callbacks_).get("best_weights")
+        self.best_epoch_ = best.best_epoch_ if best is not None else self.n_iter_
+        self.n_samples_seen_ = X.shape[0]
         self._warn_if_interrupted()
+        self._after_fit(X)
+        return X
+
+    def _partial_fit(self, X):
+        """One epoch on the chunk ``X``; the first call (on an unfitted estimator) fixes the scaling and the start.
+
+        A call that fails leaves the estimator as it was.
+        """
+        return _keep_state_on_failure(self, self._partial_fit_state, X)
+
+    def _partial_fit_state(self, X):
+        if not hasattr(self, "net_"):
+            start = self._start(X, stream=True)
+            self._initialize_and_train(start, epochs=1)
+            net, X = start.net, start.X
+            self.n_samples_seen_ = 0
+        else:
+            X = self._validated(X, reset=False)
+            if self._spec.unit_interval is not None:
+                _check_unit_interval(X, self._spec.scaling, self._spec.unit_interval)
+            net = copy.deepcopy(self.net_)  # trained on a copy: a failure leaves the fitted net untouched
+            if net.train_split is not None:  # continuing a fit: partial_fit has no validation split
+                net.train_split = None
+                net.callbacks = [(n, cb) for n, cb in net.callbacks if n not in ("best_weights", "early_stopping")]
+                net.initialize_callbacks()
+            dataset = dataset_for(X, self.scaling_offset_, self.scaling_scale_, self.batch_size)
+            with _seeded_torch(_call_seed(self._seed, self.n_iter_), net.device):
+                net.partial_fit(dataset, None, epochs=1)
+            net.module_.eval()
+        self._record_history(net)
+        self.best_epoch_ = self.n_iter_
+        self.n_samples_seen_ += X.shape[0]
         self._after_fit(X)
         return X
 
@@ -347,7 +435,7 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
 
     def _check_input(self, X):
         check_is_fitted(self)
-        return validate_data(self, X, accept_sparse="csr", dtype=[np.float64, np.float32], reset=False)
+        return self._validated(X, reset=False)
 
     def _unscale(self, Xs):
         X = Xs * self.scaling_scale_.astype(Xs.dtype) + self.scaling_offset_.astype(Xs.dtype)
@@ -412,6 +500,9 @@ class CodeTransformerMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin):
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Training data. Sparse input is densified one batch at a time.
+            A ``numpy.memmap``, ``h5py.Dataset``, ``zarr`` array or other
+            2-D array with row slicing is read from disk a block of rows at
+            a time, never whole (see :ref:`scaling`).
         y : Ignored
             Not used, present for API consistency.
 
@@ -421,6 +512,41 @@ class CodeTransformerMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin):
             The fitted estimator.
         """
         self._fit(X)
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y=None):
+        """Train one epoch (one pass) on the chunk ``X``, as ``Incremental`` searches and Dask call it.
+
+        The first call on an unfitted estimator validates ``X``, fixes the
+        scaling (fitted on this chunk, unless ``scaling`` is a
+        :class:`~sklearn_ae.FittedScaling`), the PCA start (from this chunk)
+        and the network; every call, the first included, then trains one
+        epoch on the chunk in shuffled batches. There is no validation split
+        and no early stopping: the model is the one after the last epoch,
+        and stopping is the caller's decision (compare :meth:`score` on
+        held-out rows between calls). On a fitted estimator (after
+        :meth:`fit`) training continues from the fitted network; :meth:`fit`
+        after ``partial_fit`` starts afresh. The statistics computed after
+        training (see the attributes) are those of the last chunk. With the
+        same ``random_state``, the same sequence of chunks gives the same
+        model, bit for bit on CPU.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            A chunk of training data (a memmap, h5py or zarr array is read
+            in blocks). The first chunk needs at least ``n_components`` rows.
+        y : Ignored
+            Not used, present for API consistency.
+
+        Returns
+        -------
+        self : object
+            The estimator, trained one more epoch; ``n_samples_seen_``
+            counts the rows of every chunk.
+        """
+        self._partial_fit(X)
         return self
 
     def transform(self, X):

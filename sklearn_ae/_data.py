@@ -54,8 +54,9 @@ def fit_scaling(X, kind, *, moments=None):
     if kind == "minmax":
         if sp.issparse(X):
             low, high = (np.asarray(a, dtype=np.float64).ravel() for a in min_max_axis(X, axis=0))
-        else:
-            low, high = X.min(axis=0).astype(np.float64), X.max(axis=0).astype(np.float64)
+        else:  # batched: X may be read from disk (see sklearn_ae._streaming)
+            low = np.min([b.min(axis=0) for b in iter_row_batches(X, 4096)], axis=0).astype(np.float64)
+            high = np.max([b.max(axis=0) for b in iter_row_batches(X, 4096)], axis=0).astype(np.float64)
         return low, _scale_or_one(high - low, moments.magnitude)
     if kind == "standard":
         return moments.mean, _scale_or_one(moments.std, moments.magnitude)
@@ -81,7 +82,8 @@ def feature_moments(X, batch_size=4096):
 
     Each feature is divided by its largest absolute value before the two
     passes (mean, then squared deviations), so that no intermediate
-    overflows; dense input is read ``batch_size`` rows at a time.
+    overflows; dense input is read ``batch_size`` rows at a time, three
+    times, and never held whole (it may be read from disk).
     """
     if sp.issparse(X):
         low, high = (np.asarray(a, dtype=np.float64).ravel() for a in min_max_axis(X, axis=0))
@@ -90,11 +92,14 @@ def feature_moments(X, batch_size=4096):
         mean, var = mean_variance_axis(sp.csr_matrix(X.astype(np.float64).multiply(1.0 / unit)), axis=0)
         return FeatureMoments(mean * unit, np.sqrt(var) * unit, magnitude)
     n_samples = X.shape[0]
-    batches = list(iter_row_batches(X, batch_size))
-    magnitude = np.max([np.abs(b).max(axis=0) for b in batches], axis=0).astype(np.float64)
+
+    def batches():
+        return iter_row_batches(X, batch_size)
+
+    magnitude = np.max([np.abs(b).max(axis=0) for b in batches()], axis=0).astype(np.float64)
     unit = np.where(magnitude > 0, magnitude, 1.0)
-    mean = sum(np.sum(b / unit, axis=0, dtype=np.float64) for b in batches) / n_samples
-    var = sum(np.sum((b / unit - mean) ** 2, axis=0, dtype=np.float64) for b in batches) / n_samples
+    mean = sum(np.sum(b / unit, axis=0, dtype=np.float64) for b in batches()) / n_samples
+    var = sum(np.sum((b / unit - mean) ** 2, axis=0, dtype=np.float64) for b in batches()) / n_samples
     return FeatureMoments(mean * unit, np.sqrt(var) * unit, magnitude)
 
 
@@ -113,9 +118,116 @@ class InputScaling(NamedTuple):
 
 
 def fit_input_scaling(X, kind):
-    """:func:`fit_scaling` of ``X`` with the features' moments: an :class:`InputScaling`."""
+    """:func:`fit_scaling` of ``X`` with the features' moments: an :class:`InputScaling`.
+
+    A :class:`FittedScaling` ``kind`` is used as it is (``X`` is not read).
+    """
+    if isinstance(kind, FittedScaling):
+        if len(kind.offset) != X.shape[1]:
+            raise ValueError(
+                f"X has {X.shape[1]} features, but the FittedScaling given as scaling has {len(kind.offset)}."
+            )
+        return InputScaling(kind.offset, kind.scale, kind.mean, kind.std)
     moments = feature_moments(X)
     return InputScaling(*fit_scaling(X, kind, moments=moments), moments.mean, moments.std)
+
+
+class FittedScaling:
+    """A scaling fitted beforehand, to pass as an estimator's ``scaling``.
+
+    By default an estimator fits its input scaling on the data given to
+    ``fit``, or with ``partial_fit`` on the first chunk only. When the
+    first chunk is not representative of the stream (a drift, data sorted
+    by time or by class), fit the scaling on the whole stream, or on a
+    random sample of it, beforehand and pass it as ``scaling=``: every
+    chunk is then scaled alike.
+
+    Build it with :meth:`from_data` or :meth:`from_scaler`, not directly.
+
+    Parameters
+    ----------
+    offset, scale : ndarray of shape (n_features,)
+        The network sees ``(X - offset) / scale``.
+    mean, std : ndarray of shape (n_features,)
+        The features' mean and standard deviation (they put a denoiser's
+        noise into the data's units).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from sklearn_ae import AutoencoderTransformer, FittedScaling
+    >>> rng = np.random.default_rng(0)
+    >>> chunks = [rng.normal(loc=i, size=(200, 5)) for i in range(3)]  # drifting
+    >>> scaler = StandardScaler()
+    >>> for chunk in chunks:
+    ...     scaler = scaler.partial_fit(chunk)
+    >>> scaling = FittedScaling.from_scaler(scaler, kind="global")
+    >>> ae = AutoencoderTransformer(n_components=2, scaling=scaling, random_state=0)
+    >>> for chunk in chunks:
+    ...     ae = ae.partial_fit(chunk)
+    >>> ae.n_samples_seen_
+    600
+    """
+
+    def __init__(self, offset, scale, mean, std):
+        arrays = [np.asarray(a, dtype=np.float64).ravel() for a in (offset, scale, mean, std)]
+        if len({len(a) for a in arrays}) != 1:
+            raise ValueError("offset, scale, mean and std must have the same length (one entry per feature).")
+        if not all(np.isfinite(a).all() for a in arrays) or not (arrays[1] > 0).all():
+            raise ValueError("A FittedScaling needs finite statistics and positive scales.")
+        self.offset, self.scale, self.mean, self.std = arrays
+
+    @classmethod
+    def from_data(cls, X, kind="global"):
+        """The scaling ``kind`` fitted on ``X`` (in memory or on disk, read in batches).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Representative data, for instance a random sample of the stream.
+        kind : {"global", "standard", "minmax"} or None, default="global"
+            As the estimators' ``scaling`` parameter.
+
+        Returns
+        -------
+        scaling : FittedScaling
+        """
+        if not sp.issparse(X) and not hasattr(X, "dtype"):
+            X = np.asarray(X, dtype=np.float64)
+        moments = feature_moments(X)
+        return cls(*fit_scaling(X, kind, moments=moments), moments.mean, moments.std)
+
+    @classmethod
+    def from_scaler(cls, scaler, kind="global"):
+        """The scaling ``kind`` from a fitted ``StandardScaler``'s ``mean_`` and ``var_``.
+
+        ``StandardScaler.partial_fit`` (or dask-ml's ``StandardScaler``)
+        computes them in one streaming pass over the chunks.
+
+        Parameters
+        ----------
+        scaler : fitted StandardScaler
+            With ``mean_`` and ``var_`` (``with_mean=True, with_std=True``).
+        kind : {"global", "standard"}, default="global"
+            As the estimators' ``scaling`` parameter.
+
+        Returns
+        -------
+        scaling : FittedScaling
+        """
+        if getattr(scaler, "mean_", None) is None or getattr(scaler, "var_", None) is None:
+            raise ValueError("from_scaler needs a fitted StandardScaler with mean_ and var_ (with_mean and with_std).")
+        if kind not in ("global", "standard"):
+            raise ValueError(f"from_scaler supports kind='global' or 'standard', not {kind!r}; use from_data.")
+        mean = np.asarray(scaler.mean_, dtype=np.float64)
+        std = np.sqrt(np.asarray(scaler.var_, dtype=np.float64))
+        magnitude = np.abs(mean) + std
+        moments = FeatureMoments(mean, std, magnitude)
+        return cls(*fit_scaling(mean[None, :], kind, moments=moments), mean, std)
+
+    def __repr__(self):
+        return f"FittedScaling(n_features={len(self.offset)})"
 
 
 def scale_rows(X, offset, scale, dtype=np.float32):

@@ -36,6 +36,14 @@ def fit_gaussian(Z):
     return mean, cov + ridge * np.eye(Z.shape[1])
 
 
+def fit_gaussian_from(moments):
+    """The covariance of :func:`fit_gaussian` from a :class:`~sklearn_ae._streaming.RunningMoments`."""
+    k = len(moments.mean)
+    cov = moments.scatter / (moments.n - 1) if moments.n > 1 else np.zeros((k, k))
+    ridge = 1e-9 * max(np.trace(cov) / k, 1.0)
+    return cov + ridge * np.eye(k)
+
+
 def gaussian_logpdf(Z, mean, cov):
     """Row-wise log density of ``N(mean, cov)`` at the rows of ``Z``."""
     L = np.linalg.cholesky(cov)

@@ -278,6 +278,12 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         included (it keeps its best weights so far), make a usable detector,
         and a warning says how many there are.
 
+        There is no ``partial_fit``: the threshold is a quantile of the
+        final model's scores of the training rows, which a stream cannot
+        keep (scores of earlier chunks come from earlier networks; honest
+        ones need every row again after the last epoch). See
+        :ref:`scaling`.
+
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)

@@ -8,9 +8,17 @@ from sklearn.utils._param_validation import StrOptions
 
 from ._base import BaseAutoencoder, CodeTransformerMixin
 from ._docstrings import fill_doc
-from ._likelihood import activation_width, fit_gaussian, gaussian_logpdf, half_log_volume, jacobian_batch_size
+from ._likelihood import (
+    activation_width,
+    fit_gaussian,
+    fit_gaussian_from,
+    gaussian_logpdf,
+    half_log_volume,
+    jacobian_batch_size,
+)
 from ._routing import RoutedKwargsMixin
 from ._spec import autoencoder_spec, variant_constraints
+from ._streaming import RunningMoments, StreamedArray, streamed_rows
 
 
 @fill_doc
@@ -62,7 +70,9 @@ class AutoencoderTransformer(RoutedKwargsMixin, CodeTransformerMixin, BaseAutoen
         which keeps PCA's least-squares objective. ``"standard"`` scales each
         feature to unit variance, ``"minmax"`` each to [0, 1]. ``"auto"`` is
         ``"global"`` for ``loss="mse"`` and None for ``loss="bce"``. Constant
-        features get a scale of 1.
+        features get a scale of 1. A :class:`FittedScaling` is a scaling
+        fitted beforehand (for :meth:`partial_fit` on a stream whose first
+        chunk is not representative; see :ref:`scaling`).
 
     %(optimization)s
 
@@ -170,7 +180,11 @@ class AutoencoderTransformer(RoutedKwargsMixin, CodeTransformerMixin, BaseAutoen
         training history ``net_.history``.
 
     n_iter_ : int
-        Number of epochs run.
+        Number of epochs run: by :meth:`fit`, plus one per :meth:`partial_fit` call.
+
+    n_samples_seen_ : int
+        Number of rows trained on: those given to :meth:`fit`, plus those of
+        every :meth:`partial_fit` chunk since.
 
     loss_curve_ : ndarray of shape (n_iter_,)
         Mean training loss per epoch (in the scaled space).
@@ -298,10 +312,23 @@ class AutoencoderTransformer(RoutedKwargsMixin, CodeTransformerMixin, BaseAutoen
     def _after_fit(self, X):
         n_samples, n_features = X.shape
         k = self.n_components_
-        stats = self._run(lambda m, x: _code_and_residual(m, x, self._spec.mean_output), X, np.float64)
-        self.code_mean_, self.code_covariance_ = fit_gaussian(stats.code)
+
+        def code_and_residual(rows):
+            return self._run(lambda m, x: _code_and_residual(m, x, self._spec.mean_output), rows, np.float64)
+
+        if isinstance(X, StreamedArray):  # data on disk: the codes' moments batch by batch, never all codes at once
+            moments, squared_error = RunningMoments(), 0.0
+            for rows in streamed_rows(X):
+                stats = code_and_residual(rows)
+                moments.update(stats.code)
+                squared_error += stats.squared_error.sum()
+            self.code_mean_, self.code_covariance_ = moments.mean, fit_gaussian_from(moments)
+        else:
+            stats = code_and_residual(X)
+            self.code_mean_, self.code_covariance_ = fit_gaussian(stats.code)
+            squared_error = stats.squared_error.sum()
         dof = max(n_features - k, 1) * max(n_samples - 1, 1)
-        self.noise_variance_ = max(float(stats.squared_error.sum() / dof), 1e-10)
+        self.noise_variance_ = max(float(squared_error / dof), 1e-10)
 
     # ------------------------------------------------------------ public API
     def score_samples(self, X):

@@ -16,6 +16,7 @@ from ._docstrings import fill_doc
 from ._likelihood import activation_width
 from ._losses import bernoulli_nll, gaussian_nll
 from ._spec import vae_spec, variant_constraints
+from ._streaming import RunningMoments, StreamedArray, streamed_rows
 
 # A latent unit is active when the variance over the data of its posterior
 # mean exceeds this (Burda et al., 2016).
@@ -110,7 +111,9 @@ class VAETransformer(CodeTransformerMixin, BaseAutoencoder):
     scaling : {"auto", "global", "standard", "minmax"} or None, default="auto"
         Affine scaling applied inside the estimator (see
         :class:`AutoencoderTransformer`). ``"auto"`` is ``"global"`` for the
-        Gaussian likelihood and None for the Bernoulli.
+        Gaussian likelihood and None for the Bernoulli. A
+        :class:`FittedScaling` is a scaling fitted beforehand (see
+        :class:`AutoencoderTransformer`).
 
     %(optimization)s
 
@@ -170,7 +173,11 @@ class VAETransformer(CodeTransformerMixin, BaseAutoencoder):
         unweighted penalty) and the ``valid_`` ones with early stopping.
 
     n_iter_ : int
-        Number of epochs run.
+        Number of epochs run: by :meth:`fit`, plus one per :meth:`partial_fit` call.
+
+    n_samples_seen_ : int
+        Number of rows trained on: those given to :meth:`fit`, plus those of
+        every :meth:`partial_fit` chunk since.
 
     loss_curve_ : ndarray of shape (n_iter_,)
         Mean training loss per epoch.
@@ -317,8 +324,13 @@ class VAETransformer(CodeTransformerMixin, BaseAutoencoder):
             variance = torch.exp(module.log_noise_variance.detach()).cpu().double().numpy()
             with np.errstate(over="ignore"):  # data in units near 1e160: the variance itself exceeds float64 (inf)
                 self.noise_variance_ = np.broadcast_to(variance, self.scaling_scale_.shape) * self.scaling_scale_**2
-        means = self._run(_encode, X, np.float64)
-        self.latent_activity_ = means.var(axis=0)
+        if isinstance(X, StreamedArray):  # data on disk: the variance batch by batch, never all means at once
+            moments = RunningMoments()
+            for rows in streamed_rows(X):
+                moments.update(self._run(_encode, rows, np.float64))
+            self.latent_activity_ = np.diag(moments.scatter) / moments.n
+        else:
+            self.latent_activity_ = self._run(_encode, X, np.float64).var(axis=0)
         self.n_active_components_ = int((self.latent_activity_ > ACTIVITY_THRESHOLD).sum())
         if 2 * self.n_active_components_ < self.n_components_:
             warnings.warn(

@@ -1,0 +1,239 @@
+"""Out-of-core data: arrays on disk read a block of rows at a time.
+
+A ``numpy.memmap``, an ``h5py.Dataset``, a ``zarr`` array, or any 2-D
+object with ``.shape``, a numeric ``.dtype`` and row slicing, is never
+converted to one in-memory array. :class:`StreamedArray` wraps it and
+validates each block it reads (2-D, numeric, finite); the scaling
+statistics, the PCA start, training and inference all read it through
+row slices.
+
+Training reads it through :func:`make_loader`: the rows are visited in the
+order of one random permutation of all of them (the permutation the
+in-memory path draws), grouped by block of contiguous rows and the blocks
+in a random order, so that each block is read from disk once per epoch and
+one block is held at a time (with the rows waiting for the next batch).
+When the data fits in one block the batches are exactly the in-memory ones.
+"""
+
+import mmap
+
+import numpy as np
+import scipy.sparse as sp
+import torch
+from sklearn.utils.validation import validate_data
+
+from ._data import ScaledDataset, scale_rows
+
+# Bytes of float32 rows per block read from disk for training: a block is read once per epoch.
+BLOCK_BYTES = 2**24
+
+
+def is_streamed(X):
+    """Whether ``X`` is trained on out of core: a memmap, or a 2-D non-numpy array with a numeric dtype."""
+    if isinstance(X, np.memmap):
+        return True
+    if isinstance(X, np.ndarray) or sp.issparse(X) or not hasattr(X, "shape") or not hasattr(X, "dtype"):
+        return False
+    if hasattr(X, "columns") or hasattr(X, "__dataframe__") or isinstance(X, torch.Tensor):
+        return False  # dataframes and tensors go through scikit-learn's validation
+    if type(X).__module__.split(".")[0] == "dask":
+        return False  # a dask array is read by scikit-learn (or map_blocks / dask-ml, see the user guide)
+    try:
+        return len(X.shape) == 2 and np.dtype(X.dtype).kind in "biuf"
+    except TypeError:
+        return False
+
+
+class StreamedArray:
+    """Row slices of an out-of-core 2-D array, validated as they are read.
+
+    ``dtype`` is float32 or float64 (the input's, or float64 for integer
+    input); each slice is an in-memory ndarray of that dtype, checked to be
+    finite. Only basic slices and integer arrays of rows are supported.
+    """
+
+    def __init__(self, X):
+        if len(X.shape) != 2:
+            raise ValueError(f"Expected a 2D array, got an array of shape {tuple(X.shape)} instead.")
+        if X.shape[0] < 1:
+            raise ValueError(f"Found array with 0 sample(s) (shape={tuple(X.shape)}) while a minimum of 1 is required.")
+        if X.shape[1] < 1:
+            raise ValueError(
+                f"Found array with 0 feature(s) (shape={tuple(X.shape)}) while a minimum of 1 is required."
+            )
+        self.X = X
+        self.shape = tuple(int(n) for n in X.shape)
+        kind = np.dtype(X.dtype)
+        self.dtype = kind if kind in (np.float32, np.float64) else np.dtype(np.float64)
+
+    def __len__(self):
+        return self.shape[0]
+
+    def __getitem__(self, rows):
+        if isinstance(rows, slice):
+            block = self.X[rows]
+        else:  # h5py and zarr read sorted rows; memmaps any
+            rows = np.asarray(rows)
+            order = np.argsort(rows, kind="stable")
+            block = np.empty((len(rows), self.shape[1]), dtype=np.dtype(self.X.dtype))
+            if len(rows):
+                block[order] = self.X[rows[order]]
+        block = np.array(block, dtype=self.dtype)  # a copy in memory, not a view of the file
+        _release_mapped_pages(self.X)
+        if not np.isfinite(block).all():
+            what = "NaN" if np.isnan(block).any() else f"infinity or a value too large for {self.dtype!r}"
+            raise ValueError(f"Input X contains {what}.")
+        return block
+
+
+def _release_mapped_pages(X):
+    """Drop a shared memory map's pages from the process's resident memory (the page cache keeps them).
+
+    Read pages of a ``numpy.memmap`` stay resident, and counted in the
+    process's RSS, until the kernel needs the memory: after each block is
+    copied they are released with ``madvise(MADV_DONTNEED)``, so that the
+    resident memory of a pass over a file stays bounded. Only for shared
+    maps (modes ``"r"`` and ``"r+"``, whose data lives in the file and the
+    page cache); a copy-on-write map (``"c"``) keeps its pages.
+    """
+    mapping = getattr(X, "_mmap", None)
+    if mapping is not None and getattr(X, "mode", None) in ("r", "r+") and hasattr(mmap, "MADV_DONTNEED"):
+        mapping.madvise(mmap.MADV_DONTNEED)
+
+
+def check_streamed(estimator, X, *, reset):
+    """:class:`StreamedArray` of ``X``, with ``n_features_in_`` set (``reset``) or checked, as ``validate_data``."""
+    X = StreamedArray(X)
+    validate_data(estimator, X, skip_check_array=True, reset=reset)
+    return X
+
+
+class StreamedDataset(torch.utils.data.Dataset):
+    """The scaled rows of a :class:`StreamedArray`, read by :func:`make_loader` a block at a time.
+
+    ``block(i)`` is the float32 tensor of rows ``[i * block_rows, (i + 1) * block_rows)``, scaled.
+    """
+
+    def __init__(self, X, offset, scale, block_rows):
+        self.X, self.offset, self.scale, self.block_rows = X, offset, scale, block_rows
+
+    def __len__(self):
+        return self.X.shape[0]
+
+    def block(self, i):
+        rows = self.X[i * self.block_rows : (i + 1) * self.block_rows]
+        out = np.empty(rows.shape, dtype=np.float32)
+        for start in range(0, len(rows), 4096):  # float64 arithmetic, as in memory, 4096 rows at a time
+            out[start : start + 4096] = scale_rows(rows[start : start + 4096], self.offset, self.scale)
+        return torch.from_numpy(out)
+
+    def __getitems__(self, indices):  # random access, for completeness (training reads blocks)
+        return torch.from_numpy(scale_rows(self.X[np.asarray(indices)], self.offset, self.scale)), None
+
+    def __getitem__(self, index):
+        X, y = self.__getitems__([index])
+        return X[0], y
+
+
+def block_rows_for(n_features, batch_size):
+    """Rows per training block: about :data:`BLOCK_BYTES` of float32, at least one batch."""
+    return max(batch_size, BLOCK_BYTES // (4 * n_features))
+
+
+def make_loader(dataset, batch_size, shuffle=False, collate_fn=None, **kwargs):
+    """skorch's ``iterator_train`` and ``iterator_valid``: a ``DataLoader``, or a :class:`BlockLoader` (on disk)."""
+    base = dataset.dataset if isinstance(dataset, torch.utils.data.Subset) else dataset
+    if isinstance(base, StreamedDataset):
+        return BlockLoader(dataset, batch_size, shuffle)
+    return torch.utils.data.DataLoader(dataset, batch_size=batch_size, shuffle=shuffle, collate_fn=collate_fn, **kwargs)
+
+
+class BlockLoader:
+    """Batches of a :class:`StreamedDataset` (or a ``Subset`` of one), each block read once per pass.
+
+    It draws from torch's global generator what a ``DataLoader`` draws (its
+    base seed, then with ``shuffle`` the sampler's seed) and, with
+    ``shuffle``, the same permutation of the rows. The rows are then
+    grouped by block in a random order of the blocks (a stable grouping:
+    within a block they keep the permutation's order) and cut into
+    batches, which may span consecutive blocks. Without ``shuffle`` the
+    rows are grouped by block in their order. With one block, the batches
+    are exactly a ``DataLoader``'s. One block is held at a time, with the
+    rows taken from it that wait for the next batch.
+    """
+
+    def __init__(self, dataset, batch_size, shuffle=False):
+        self.dataset, self.batch_size, self.shuffle = dataset, batch_size, shuffle
+
+    def __len__(self):
+        return -(-len(self.dataset) // self.batch_size)
+
+    def __iter__(self):
+        if isinstance(self.dataset, torch.utils.data.Subset):
+            base, rows = self.dataset.dataset, np.asarray(self.dataset.indices)
+        else:
+            base, rows = self.dataset, np.arange(len(self.dataset))
+        index = np.int32 if len(base) < 2**31 else np.int64  # row numbers: 4 bytes per row where they fit
+        rows = rows.astype(index)
+        torch.empty((), dtype=torch.int64).random_()  # the DataLoader's base seed
+        if self.shuffle:
+            generator = torch.Generator().manual_seed(int(torch.empty((), dtype=torch.int64).random_().item()))
+            rows = rows[torch.randperm(len(rows), generator=generator).numpy()]
+            blocks = rows // base.block_rows
+            present = np.unique(blocks)
+            rank = np.empty(present.max() + 1, dtype=index)
+            rank[present[torch.randperm(len(present), generator=generator).numpy()]] = np.arange(len(present))
+            order = np.argsort(rank[blocks], kind="stable")
+        else:
+            order = np.argsort(rows // base.block_rows, kind="stable")
+        rows = rows[order]
+        del order
+        blocks = rows // base.block_rows
+        # one block in memory at a time: its rows (in the stream's order) join the pending rows, cut into batches
+        starts = np.flatnonzero(np.diff(blocks, prepend=-1))
+        pending = torch.empty((0, base.X.shape[1]), dtype=torch.float32)
+        for start, stop in zip(starts, [*starts[1:], len(rows)], strict=True):
+            b = blocks[start]
+            block = base.block(b)
+            taken = block[torch.from_numpy((rows[start:stop] - b * base.block_rows).astype(np.int64))]
+            del block
+            pending = torch.cat([pending, taken]) if len(pending) else taken
+            full = len(pending) - len(pending) % self.batch_size
+            for i in range(0, full, self.batch_size):
+                yield pending[i : i + self.batch_size], None
+            pending = pending[full:].clone()
+        if len(pending):
+            yield pending, None
+
+
+def dataset_for(X, offset, scale, batch_size):
+    """The training dataset of ``X``: in memory (:class:`ScaledDataset`) or streamed (:class:`StreamedDataset`)."""
+    if isinstance(X, StreamedArray):
+        return StreamedDataset(X, offset, scale, block_rows_for(X.shape[1], batch_size))
+    return ScaledDataset(X, offset, scale)
+
+
+class RunningMoments:
+    """Mean and scatter matrix of rows given batch by batch (Chan et al.'s pairwise update), float64."""
+
+    def __init__(self):
+        self.n, self.mean, self.scatter = 0, None, None
+
+    def update(self, Z):
+        Z = np.asarray(Z, dtype=np.float64)
+        n, mean = len(Z), Z.mean(axis=0)
+        scatter = (Z - mean).T @ (Z - mean)
+        if self.n == 0:
+            self.n, self.mean, self.scatter = n, mean, scatter
+            return
+        total = self.n + n
+        delta = mean - self.mean
+        self.scatter = self.scatter + scatter + np.outer(delta, delta) * (self.n * n / total)
+        self.mean = self.mean + delta * (n / total)
+        self.n = total
+
+
+def streamed_rows(X):
+    """Row slices of ``X``, a block (:data:`BLOCK_BYTES` of float32) each, for statistics over data on disk."""
+    rows = max(2048, BLOCK_BYTES // (4 * X.shape[1]))
+    return (X[start : start + rows] for start in range(0, X.shape[0], rows))
