@@ -41,7 +41,9 @@ TRANSFORMERS = [e for e in ESTIMATORS if hasattr(e, "transform")]
 
 def test_every_public_estimator_is_checked():
     checked = {type(e).__name__ for e in ESTIMATORS}
-    assert checked == {name for name in sklearn_ae.__all__ if isinstance(getattr(sklearn_ae, name), type)} - {"FittedScaling"}
+    assert checked == {name for name in sklearn_ae.__all__ if isinstance(getattr(sklearn_ae, name), type)} - {
+        "FittedScaling"
+    }
 
 
 @parametrize_with_checks(ESTIMATORS, legacy=True)
