@@ -22,6 +22,7 @@ import numpy as np
 import torch
 
 from . import _state
+from ._data import FittedScaling
 
 FORMAT = "sklearn-ae"
 FORMAT_VERSION = 1
@@ -32,6 +33,8 @@ _ARRAY_DTYPES = {
     torch.bool, torch.uint8, torch.int8, torch.int16, torch.int32, torch.int64,
     torch.float16, torch.float32, torch.float64,
 }  # fmt: skip
+# The arrays of a FittedScaling (a value of the scaling parameter).
+_SCALING_FIELDS = ("offset", "scale", "mean", "std")
 
 
 def _allowed_estimators():
@@ -110,6 +113,9 @@ class _Writer:
             return {TYPE: "RandomState", "keys": keys.tolist(), "pos": pos, "has_gauss": has_gauss, "cached": cached}
         if isinstance(value, type):
             return {TYPE: "class", "module": value.__module__, "qualname": value.__qualname__}
+        if type(value) is FittedScaling:  # a scaling fitted beforehand (the scaling parameter): its four arrays
+            arrays = {field: self.array(getattr(value, field), f"{where}.{field}") for field in _SCALING_FIELDS}
+            return {TYPE: "FittedScaling", **arrays}
         if type(value) in self.allowed:
             return self.estimator(value, where)
         raise TypeError(
@@ -342,6 +348,7 @@ class _Reader:
                 "dict": self._dict,
                 "ndarray": self._array,
                 "RandomState": self._random_state,
+                "FittedScaling": self._fitted_scaling,
                 "class": self._class,
                 "estimator": self.estimator,
             }.get(kind)
@@ -405,6 +412,18 @@ class _Reader:
             f"{where}: an array's values must be {math.prod(shape) if isinstance(shape, list) else '?'} strings.",
         )
         return np.array(values, dtype=object).reshape(shape)
+
+    def _fitted_scaling(self, value, where):
+        self._fields(value, _SCALING_FIELDS, where)
+        arrays = {}
+        for field in _SCALING_FIELDS:
+            array = self.value(value[field], f"{where}.{field}")
+            _expect(isinstance(array, np.ndarray), f"{where}.{field}: a FittedScaling's {field} is an array.")
+            arrays[field] = array
+        try:
+            return FittedScaling(**arrays)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"{where}: not a valid FittedScaling: {exc}") from None
 
     def _random_state(self, value, where):
         self._fields(value, ["keys", "pos", "has_gauss", "cached"], where)

@@ -23,7 +23,7 @@ from sklearn.base import clone
 from sklearn.datasets import load_digits
 from sklearn.decomposition import PCA
 
-from sklearn_ae import AutoencoderOutlierDetector, AutoencoderTransformer, VAETransformer, load, save
+from sklearn_ae import AutoencoderOutlierDetector, AutoencoderTransformer, FittedScaling, VAETransformer, load, save
 
 CUSTOM = [f"{Encoder.__module__}.Encoder", f"{Decoder.__module__}.Decoder"]
 FAST = dict(n_components=3, hidden_layer_sizes=(8,), max_epochs=1, random_state=0)
@@ -476,3 +476,23 @@ def test_fuzzed_documents_load_or_raise_a_clear_error(small_file, tmp_path, payl
     with contextlib.suppress(ValueError, TypeError):
         load(tmp_path / "f.safetensors")
     assert not payload_module.exists()
+
+
+def test_fitted_scaling_parameter_round_trips(tmp_path):
+    # a scaling fitted beforehand (for partial_fit) is a parameter value: saved as its four arrays, rebuilt validated
+    X = load_digits().data[:300]
+    scaling = FittedScaling.from_data(X, "standard")
+    model = AutoencoderTransformer(3, scaling=scaling, max_epochs=2, random_state=0)
+    for chunk in np.array_split(X, 2):
+        model.partial_fit(chunk)
+    path = tmp_path / "model.safetensors"
+    save(model, path)
+    loaded = load(path)
+    assert isinstance(loaded.scaling, FittedScaling)
+    for field in ("offset", "scale", "mean", "std"):
+        assert np.array_equal(getattr(loaded.scaling, field), getattr(scaling, field))
+    assert loaded.n_samples_seen_ == model.n_samples_seen_ == 300
+    assert np.array_equal(loaded.transform(X), model.transform(X))
+    # continuing the stream after loading trains from the saved weights
+    loaded.partial_fit(X[:50])
+    assert loaded.n_samples_seen_ == 350
