@@ -8,6 +8,7 @@ from sklearn.utils._param_validation import StrOptions
 
 from ._base import BaseAutoencoder, CodeTransformerMixin
 from ._docstrings import fill_doc
+from ._fitcheck import check_fit
 from ._likelihood import activation_width, fit_gaussian, gaussian_logpdf, half_log_volume, jacobian_batch_size
 from ._routing import RoutedKwargsMixin
 from ._spec import autoencoder_spec, variant_constraints
@@ -302,6 +303,7 @@ class AutoencoderTransformer(RoutedKwargsMixin, CodeTransformerMixin, BaseAutoen
         self.code_mean_, self.code_covariance_ = fit_gaussian(stats.code)
         dof = max(n_features - k, 1) * max(n_samples - 1, 1)
         self.noise_variance_ = max(float(stats.squared_error.sum() / dof), 1e-10)
+        check_fit(self, X)  # warns when training did not beat PCA (_fitcheck.py)
 
     # ------------------------------------------------------------ public API
     def score_samples(self, X):

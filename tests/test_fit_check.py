@@ -1,0 +1,69 @@
+"""The end-of-fit check against PCA: a recipe that did not train warns, the defaults do not."""
+
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_digits
+from sklearn.decomposition import PCA
+
+from sklearn_ae import AutoencoderTransformer
+from sklearn_ae._fitcheck import PCAWorseWarning, check_fit
+
+# A recipe of the seed tutorials that cannot beat PCA in a few epochs: a sigmoid network from a random
+# start, plain SGD at lr 0.01 (benchmarks/results_seeds.md).
+SIGMOID_SGD = {"activation": "sigmoid", "init": "random", "optimizer": "sgd", "lr": 0.01}
+
+
+@pytest.fixture(scope="module")
+def X():
+    X, _ = load_digits(return_X_y=True)
+    return X[:600] / 16.0
+
+
+def _fit(X, **params):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        est = AutoencoderTransformer(4, **{"max_epochs": 5, "random_state": 0, **params}).fit(X)
+    return est, [w for w in caught if issubclass(w.category, PCAWorseWarning)]
+
+
+def test_untrained_sigmoid_sgd_recipe_warns(X):
+    est, caught = _fit(X, **SIGMOID_SGD)
+    assert len(caught) == 1
+    assert "worse than PCA" in str(caught[0].message)
+    # the model is still fitted and usable
+    assert est.transform(X).shape == (len(X), 4)
+
+
+def test_defaults_do_not_warn(X):
+    est, caught = _fit(X)
+    assert caught == []
+    assert check_fit(est, X) < 1.0
+
+
+def test_pca_start_does_not_warn(X):
+    """With max_epochs=0 the default network is PCA: equal, not worse."""
+    est, caught = _fit(X, max_epochs=0)
+    assert caught == []
+    assert check_fit(est, X) == pytest.approx(1.0, abs=1e-4)
+
+
+@pytest.mark.parametrize("params", [{}, SIGMOID_SGD])
+def test_ratio_is_training_mse_over_pca(X, params):
+    """The check's ratio is the training MSE over scikit-learn PCA's (global scaling: units cancel)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PCAWorseWarning)
+        est = AutoencoderTransformer(4, max_epochs=3, random_state=0, **params).fit(X)
+        ratio = check_fit(est, X)
+    pca = PCA(4).fit(X)
+    ae_mse = np.mean((est.inverse_transform(est.transform(X)) - X) ** 2)
+    pca_mse = np.mean((pca.inverse_transform(pca.transform(X)) - X) ** 2)
+    assert ratio == pytest.approx(ae_mse / pca_mse, rel=1e-4)
+
+
+def test_no_check_when_pca_is_exact():
+    """With as many components as features PCA reconstructs exactly: nothing to compare with."""
+    X = np.random.default_rng(0).normal(size=(50, 3))
+    est = AutoencoderTransformer(3, max_epochs=2, random_state=0).fit(X)
+    assert check_fit(est, X) is None
