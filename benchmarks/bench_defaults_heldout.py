@@ -26,6 +26,7 @@ Examples
 """
 
 import argparse
+import contextlib
 import json
 import sys
 import time
@@ -90,6 +91,12 @@ def combos():
             "n_iter_no_change": 20,
         },
         "defaults": None,  # the estimator's own defaults, whatever they are now
+        # "+cleanval": the noise regularises training, but early stopping and the kept weights are decided on
+        # clean validation rows (an experiment: the library validates a denoiser on corrupted rows)
+        "g0.5+cleanval": {"noise": "gaussian", "noise_level": 0.5, "_clean_validation": True},
+        "g0.2+cleanval": {"noise": "gaussian", "noise_level": 0.2, "_clean_validation": True},
+        "m0.25+cleanval": {"noise": "masking", "noise_level": 0.25, "_clean_validation": True},
+        "g1.0+cleanval": {"noise": "gaussian", "noise_level": 1.0, "_clean_validation": True},
     }
 
 
@@ -127,6 +134,19 @@ def components(name, n_features):
     return tuple(sorted({2, min(8, n_features // 2)}))
 
 
+@contextlib.contextmanager
+def clean_validation_rows():
+    """Inside the block, a denoiser's validation rows are not corrupted (the experiment ``+cleanval``)."""
+    from sklearn_ae.nn._dense import Corruption
+
+    seeded = Corruption.seeded
+    Corruption.seeded = lambda self, seed: contextlib.nullcontext(self)
+    try:
+        yield
+    finally:
+        Corruption.seeded = seeded
+
+
 def mse(est, X):
     rec = np.asarray(est.inverse_transform(est.transform(X)), dtype=np.float64)
     return float(((rec - X) ** 2).mean())
@@ -135,10 +155,15 @@ def mse(est, X):
 def run_one(config, k, seed, X_fit, X_eval):
     override = CONFIGS[config]
     params = {} if override is None else {**OLD, **override}
+    clean_validation = params.pop("_clean_validation", False)
     pca = PCA(n_components=k).fit(X_fit)
     ae = AutoencoderTransformer(k, random_state=seed, **params)
     t0 = time.process_time()
-    ae.fit(X_fit)
+    if clean_validation:
+        with clean_validation_rows():
+            ae.fit(X_fit)
+    else:
+        ae.fit(X_fit)
     fit_cpu = time.process_time() - t0
     pca_eval, pca_fit = mse(pca, X_eval), mse(pca, X_fit)
     ae_eval, ae_fit = mse(ae, X_eval), mse(ae, X_fit)
