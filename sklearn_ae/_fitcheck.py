@@ -47,10 +47,23 @@ def check_fit(estimator, X):
     pca_sse = max(total - float(np.sum(start.explained_variance_)) * (n_samples - 1), 0.0)
     mean_output = estimator._spec.mean_output
     errors = estimator._run(lambda m, x: ((x - mean_output(m, m.encode(x))) ** 2).sum(dim=1), X, np.float64)
-    return warn_if_worse_than_pca(float(errors.sum()), pca_sse, k)
+    noise = getattr(estimator, "noise", None)
+    advice = ADVICE if noise is None else DENOISER_ADVICE.format(noise=noise, level=estimator.noise_level)
+    return warn_if_worse_than_pca(float(errors.sum()), pca_sse, k, advice)
 
 
-def warn_if_worse_than_pca(autoencoder_mse, pca_mse, n_components):
+ADVICE = (
+    "training did not get past the linear solution. The defaults (init='pca', activation='relu', "
+    "optimizer='adam', lr=1e-3) start from PCA and improve on it; with another recipe try init='pca', a larger "
+    "lr, more max_epochs, or a non-saturating activation."
+)
+DENOISER_ADVICE = (
+    "the input noise (noise={noise!r}, noise_level={level}) costs more than the network gains; a smaller "
+    "noise_level, or noise=None, lets early stopping keep a model at least as good as PCA on clean rows."
+)
+
+
+def warn_if_worse_than_pca(autoencoder_mse, pca_mse, n_components, advice=ADVICE):
     """Warn with :class:`PCAWorseWarning` when ``autoencoder_mse`` exceeds ``pca_mse`` (training MSEs, same units).
 
     Returns
@@ -64,10 +77,7 @@ def warn_if_worse_than_pca(autoencoder_mse, pca_mse, n_components):
     if ratio > 1 + TOLERANCE:
         warnings.warn(
             f"The fitted autoencoder reconstructs its training data worse than PCA with n_components={n_components} "
-            f"(mean squared error {ratio:.3g} times PCA's): training did not get past the linear solution. "
-            "The defaults (init='pca', activation='relu', optimizer='adam', lr=1e-3) start from PCA and "
-            "improve on it; with another recipe try init='pca', a larger lr, more max_epochs, or a "
-            "non-saturating activation.",
+            f"(mean squared error {ratio:.3g} times PCA's): " + advice,
             PCAWorseWarning,
             stacklevel=2,
         )

@@ -24,7 +24,7 @@ def X():
 def _fit(X, **params):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        est = AutoencoderTransformer(4, **{"max_epochs": 5, "random_state": 0, **params}).fit(X)
+        est = AutoencoderTransformer(**{"n_components": 4, "max_epochs": 5, "random_state": 0, **params}).fit(X)
     return est, [w for w in caught if issubclass(w.category, PCAWorseWarning)]
 
 
@@ -67,3 +67,11 @@ def test_no_check_when_pca_is_exact():
     X = np.random.default_rng(0).normal(size=(50, 3))
     est = AutoencoderTransformer(3, max_epochs=2, random_state=0).fit(X)
     assert check_fit(est, X) is None
+
+
+def test_denoiser_worse_than_pca_is_told_about_its_noise(X):
+    """Heavy masking noise makes the clean reconstruction worse than PCA's: the warning names the noise."""
+    _, caught = _fit(X, n_components=8, noise="masking", noise_level=0.8)
+    assert len(caught) == 1
+    message = str(caught[0].message)
+    assert "noise='masking', noise_level=0.8" in message and "worse than PCA" in message
