@@ -261,9 +261,16 @@ def markdown(args):
         "",
     ]
     if final:
-        lines += table(final, ["mnist_A", "mnist_B"], args.final, "Final: MNIST, both directions (3 seeds)")
-        lines += table(final, report_on[1:], args.final, "Final: ODDS sets not used for the choice (3 seeds)")
-        lines += table(final, list(CHOOSE_ON[1:]), args.final, "Final: ODDS sets used for the choice (3 seeds)")
+        lines += table(
+            final,
+            ["mnist_A", "mnist_B"],
+            args.final,
+            "Final: MNIST (the 3-seed tables of both directions are results_mnist.md and results_mnist_reverse.md)",
+        )
+        lines += table(final, report_on[1:], args.final, "Final: ODDS sets not used for the choice (seeds 0, 1, 2)")
+        lines += table(
+            final, list(CHOOSE_ON[1:]), args.final, "Final: ODDS sets used for the choice (seed 0: no CPU for more)"
+        )
     lines += table(search_rows, list(CHOOSE_ON), configs, "Search (seed 0, sets used for the choice)")
     rest = [d for d in dict.fromkeys(r["data"] for r in search_rows) if d not in CHOOSE_ON]
     lines += table(search_rows, rest, configs, "Search rows on the report sets (seed 0)")
