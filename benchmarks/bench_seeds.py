@@ -127,6 +127,15 @@ RECIPES = {
         100 * 60000 // 128,
         128,
     ),
+    "003 widths, library defaults": (
+        "003_87453722f8084079",
+        "the seed's widths (784-400-200-100-50) with this library's defaults: relu, PCA start, Adam 1e-3, "
+        "early stopping (the path the warning points to)",
+        AutoencoderTransformer,
+        {"n_components": 50, "hidden_layer_sizes": (400, 200, 100)},
+        None,
+        128,
+    ),
     "004 relu": (
         "004_913e327440829f90",
         "dense 784-256-64 relu (relu output), MSE, Adam 1e-3, N(0, 0.05) weights; epochs and batch not given",
@@ -213,7 +222,7 @@ def markdown(rows):
         train = np.array([r["ratio_train"] for r in sub])
         spread = (lambda a: f"{a.mean():.3f} ± {a.std(ddof=1):.3f}") if len(sub) > 1 else (lambda a: f"{a[0]:.3f}")
         params = ", ".join(f"{k}={v}" for k, v in sub[0]["params"].items())
-        seed_steps = "not given" if sub[0]["seed_steps"] is None else str(sub[0]["seed_steps"])
+        seed_steps = "early stopping" if sub[0]["seed_steps"] is None else str(sub[0]["seed_steps"])
         lines.append(
             f"| {name} (`{doc}`) | {what} | `{params}` | {seed_steps} / {sub[0]['steps']} | {spread(ratios)} "
             f"| {spread(train)} | {', '.join('yes' if r['warned'] else 'no' for r in sub)} "
