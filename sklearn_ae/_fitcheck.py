@@ -25,6 +25,8 @@ class PCAWorseWarning(UserWarning):
 
 # Wider data would need PCA's full SVD (see ``_scaled_pca``), too costly for a check: skipped there.
 MAX_FEATURES = 2000
+# Rows densified at a time (sparse input is never densified whole).
+BATCH_ROWS = 1024
 
 
 def check_fit(estimator, X):
@@ -40,9 +42,11 @@ def check_fit(estimator, X):
     if n_features > MAX_FEATURES or n_samples < 2 or k >= min(n_samples, n_features):
         return None
     offset, scale = estimator.scaling_offset_, estimator.scaling_scale_
-    start = _scaled_pca(X, InputScaling(offset=offset, scale=scale, mean=None, std=None), k)
+    scaling = InputScaling(offset=offset, scale=scale, mean=None, std=None)
+    start = _scaled_pca(X, scaling, k, batch_size=BATCH_ROWS)
     total = sum(
-        float(((scale_rows(b, offset, scale, np.float64) - start.mean_) ** 2).sum()) for b in iter_row_batches(X, 4096)
+        float(((scale_rows(b, offset, scale, np.float64) - start.mean_) ** 2).sum())
+        for b in iter_row_batches(X, BATCH_ROWS)
     )
     pca_sse = max(total - float(np.sum(start.explained_variance_)) * (n_samples - 1), 0.0)
     mean_output = estimator._spec.mean_output

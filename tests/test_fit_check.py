@@ -75,3 +75,10 @@ def test_denoiser_worse_than_pca_is_told_about_its_noise(X):
     assert len(caught) == 1
     message = str(caught[0].message)
     assert "noise='masking', noise_level=0.8" in message and "worse than PCA" in message
+
+
+def test_sparse_input_gives_the_dense_ratio(X):
+    import scipy.sparse as sp
+
+    est = AutoencoderTransformer(4, max_epochs=2, random_state=0).fit(X)
+    assert check_fit(est, sp.csr_matrix(X)) == pytest.approx(check_fit(est, X), rel=1e-6)
