@@ -4,6 +4,7 @@ import warnings
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from sklearn.datasets import load_digits
 from sklearn.decomposition import PCA
 
@@ -78,7 +79,5 @@ def test_denoiser_worse_than_pca_is_told_about_its_noise(X):
 
 
 def test_sparse_input_gives_the_dense_ratio(X):
-    import scipy.sparse as sp
-
     est = AutoencoderTransformer(4, max_epochs=2, random_state=0).fit(X)
     assert check_fit(est, sp.csr_matrix(X)) == pytest.approx(check_fit(est, X), rel=1e-6)
