@@ -111,6 +111,12 @@ API_SECTIONS = [
         "The plain ``torch.nn.Module`` networks the estimators build; each is usable on its own.",
     ),
     (
+        "Warnings",
+        "sklearn_ae.exceptions",
+        None,
+        "The warnings sklearn-ae raises, to filter or to catch.",
+    ),
+    (
         "ONNX export",
         "sklearn_ae.onnx",
         None,

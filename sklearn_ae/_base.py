@@ -6,7 +6,7 @@ how they train it. A subclass supplies two hooks:
 
 - ``_network_spec(n_features)``: the :class:`~sklearn_ae._spec.NetworkSpec`
   that its parameters ask for (built by :mod:`sklearn_ae._spec`);
-- ``_after_fit(X)``: statistics computed from the fitted network.
+- ``_after_fit(X, partial)``: statistics computed from the fitted network (``partial``: after a ``partial_fit`` chunk).
 """
 
 import copy
@@ -199,7 +199,7 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
         """The :class:`~sklearn_ae._spec.NetworkSpec` that the parameters ask for, for data of ``n_features``."""
 
     @abstractmethod
-    def _after_fit(self, X):
+    def _after_fit(self, X, *, partial=False):
         """Compute statistics from the fitted network; ``X`` is the validated training data."""
 
     # ---------------------------------------------------------------- fitting
@@ -370,7 +370,7 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
         self._record_history(net)
         self.best_epoch_ = self.n_iter_
         self.n_samples_seen_ += X.shape[0]
-        self._after_fit(X)
+        self._after_fit(X, partial=True)
         return X
 
     def _warn_if_interrupted(self):

@@ -8,6 +8,7 @@ from sklearn.utils._param_validation import StrOptions
 
 from ._base import BaseAutoencoder, CodeTransformerMixin
 from ._docstrings import fill_doc
+from ._fitcheck import check_fit
 from ._likelihood import (
     activation_width,
     fit_gaussian,
@@ -309,7 +310,7 @@ class AutoencoderTransformer(RoutedKwargsMixin, CodeTransformerMixin, BaseAutoen
     def _network_spec(self, n_features):
         return autoencoder_spec(self.get_params(deep=False), n_features)
 
-    def _after_fit(self, X):
+    def _after_fit(self, X, *, partial=False):
         n_samples, n_features = X.shape
         k = self.n_components_
 
@@ -329,6 +330,8 @@ class AutoencoderTransformer(RoutedKwargsMixin, CodeTransformerMixin, BaseAutoen
             squared_error = stats.squared_error.sum()
         dof = max(n_features - k, 1) * max(n_samples - 1, 1)
         self.noise_variance_ = max(float(squared_error / dof), 1e-10)
+        if not partial:  # one epoch on one chunk is not a finished fit
+            check_fit(self, X)  # warns when training did not beat PCA (_fitcheck.py)
 
     # ------------------------------------------------------------ public API
     def score_samples(self, X):

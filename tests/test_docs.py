@@ -28,7 +28,14 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 BUILD = ROOT / "docs" / "_build" / "html"
-PUBLIC_MODULES = ("sklearn_ae", "sklearn_ae.plotting", "sklearn_ae.datasets", "sklearn_ae.nn", "sklearn_ae.onnx")
+PUBLIC_MODULES = (
+    "sklearn_ae",
+    "sklearn_ae.plotting",
+    "sklearn_ae.datasets",
+    "sklearn_ae.nn",
+    "sklearn_ae.onnx",
+    "sklearn_ae.exceptions",
+)
 FLAGS = (
     "--headless",
     "--no-sandbox",

@@ -1,0 +1,86 @@
+"""After a fit: is the autoencoder at least as good as PCA on the rows it was trained on?
+
+PCA with the same number of components is the best linear reconstruction of
+the training rows, and what the default start (``init="pca"``) begins from.
+A network that ends with a larger training reconstruction error than PCA's
+has not learned anything PCA would not give for free: its recipe (a
+saturating activation with a small learning rate, too few steps, a random
+start) did not train. The user gets a :class:`~sklearn_ae.exceptions.PCAWorseWarning` that says so
+and what to change, rather than a silently worse model
+(``benchmarks/results_seeds.md`` measures the recipes behind this check).
+"""
+
+import warnings
+
+import numpy as np
+
+from .exceptions import PCAWorseWarning
+
+# The warning fires when the training MSE exceeds PCA's by more than this fraction: a model kept at the
+# PCA start (max_epochs=0, or early stopping that kept the start) equals PCA up to float32 rounding.
+TOLERANCE = 1e-3
+
+
+# Wider data would need PCA's full SVD (see ``_scaled_pca``), too costly for a check: skipped there.
+MAX_FEATURES = 2000
+# Rows densified at a time (sparse input is never densified whole).
+BATCH_ROWS = 1024
+
+
+def check_fit(estimator, X):
+    """Compare the fitted ``estimator``'s training reconstruction with PCA's, in the scaled space.
+
+    Returns the ratio of :func:`warn_if_worse_than_pca`, None when the check does not apply.
+    """
+    from ._base import _scaled_pca
+    from ._data import InputScaling, iter_row_batches, scale_rows
+
+    n_samples, n_features = X.shape
+    k = estimator.n_components_
+    if n_features > MAX_FEATURES or n_samples < 2 or k >= min(n_samples, n_features):
+        return None
+    offset, scale = estimator.scaling_offset_, estimator.scaling_scale_
+    scaling = InputScaling(offset=offset, scale=scale, mean=None, std=None)
+    start = _scaled_pca(X, scaling, k, batch_size=BATCH_ROWS)
+    total = sum(
+        float(((scale_rows(b, offset, scale, np.float64) - start.mean_) ** 2).sum())
+        for b in iter_row_batches(X, BATCH_ROWS)
+    )
+    pca_sse = max(total - float(np.sum(start.explained_variance_)) * (n_samples - 1), 0.0)
+    mean_output = estimator._spec.mean_output
+    errors = estimator._run(lambda m, x: ((x - mean_output(m, m.encode(x))) ** 2).sum(dim=1), X, np.float64)
+    noise = getattr(estimator, "noise", None)
+    advice = ADVICE if noise is None else DENOISER_ADVICE.format(noise=noise, level=estimator.noise_level)
+    return warn_if_worse_than_pca(float(errors.sum()), pca_sse, k, advice)
+
+
+ADVICE = (
+    "training did not get past the linear solution. The defaults (init='pca', activation='relu', "
+    "optimizer='adam', lr=1e-3) start from PCA and improve on it; with another recipe try init='pca', a larger "
+    "lr, more max_epochs, or a non-saturating activation."
+)
+DENOISER_ADVICE = (
+    "the input noise (noise={noise!r}, noise_level={level}) costs more than the network gains; a smaller "
+    "noise_level, or noise=None, lets early stopping keep a model at least as good as PCA on clean rows."
+)
+
+
+def warn_if_worse_than_pca(autoencoder_mse, pca_mse, n_components, advice=ADVICE):
+    """Warn with :class:`~sklearn_ae.exceptions.PCAWorseWarning` when ``autoencoder_mse`` exceeds ``pca_mse`` (training MSEs, same units).
+
+    Returns
+    -------
+    ratio : float or None
+        ``autoencoder_mse / pca_mse``, None when PCA reconstructs exactly.
+    """
+    if not pca_mse > 0:
+        return None
+    ratio = autoencoder_mse / pca_mse
+    if ratio > 1 + TOLERANCE:
+        warnings.warn(
+            f"The fitted autoencoder reconstructs its training data worse than PCA with n_components={n_components} "
+            f"(mean squared error {ratio:.3g} times PCA's): " + advice,
+            PCAWorseWarning,
+            stacklevel=2,
+        )
+    return ratio
