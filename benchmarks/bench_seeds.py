@@ -31,8 +31,8 @@ import torch
 from sklearn.decomposition import PCA
 
 from sklearn_ae import AutoencoderTransformer, VAETransformer
-from sklearn_ae.exceptions import PCAWorseWarning
 from sklearn_ae.datasets import load_mnist
+from sklearn_ae.exceptions import PCAWorseWarning
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE.parent.parent / "shared" / "data"

@@ -66,7 +66,7 @@ DENOISER_ADVICE = (
 
 
 def warn_if_worse_than_pca(autoencoder_mse, pca_mse, n_components, advice=ADVICE):
-    """Warn with :class:`~sklearn_ae.exceptions.PCAWorseWarning` when ``autoencoder_mse`` exceeds ``pca_mse`` (training MSEs, same units).
+    """Warn with ``PCAWorseWarning`` when ``autoencoder_mse`` exceeds ``pca_mse`` (training MSEs, same units).
 
     Returns
     -------
