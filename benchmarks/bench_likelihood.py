@@ -131,8 +131,9 @@ def report(path):
         "autoencoder / PCA held-out MSE. *AE score*: held-out `score` (noise variance from the early-stopping "
         "validation rows); *AE, training σ²*: the same network scored with its training rows' noise variance "
         "(before); *PCA*: `PCA.score`. *Goal met*: folds (of 9) where the MSE ratio is >= 0.9 or the AE score "
-        "beats PCA's, and the same for the old calibration. *AE, LW codes*: a candidate not taken, the AE score with a \"
-        "Ledoit-Wolf shrunk code covariance (recorded in later runs only). *Sets*: S = used to choose the method, R = report only.\n"
+        "beats PCA's, and the same for the old calibration. *AE, LW codes*: a candidate not taken, the AE score "
+        "with a Ledoit-Wolf shrunk code covariance (recorded in later runs only). *Sets*: S = used to choose the "
+        "method, R = report only.\n"
     )
     print("| set | S/R | k | MSE ratio | AE score | AE, training σ² | PCA score | goal met | before | AE, LW codes |")
     print("|---|---|---|---|---|---|---|---|---|---|")
