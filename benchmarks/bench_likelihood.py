@@ -26,15 +26,14 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from sklearn.covariance import LedoitWolf
 from sklearn.datasets import load_digits
 from sklearn.decomposition import PCA
 from sklearn.model_selection import KFold
 from sklearn.preprocessing import StandardScaler
 
 from sklearn_ae import AutoencoderTransformer
-from sklearn_ae._likelihood import gaussian_logpdf, noise_variance
-from sklearn_ae._transformer import _code_and_residual, _off_manifold
+from sklearn_ae._likelihood import ResidualNoise, fit_residual_noise, residual_logpdf
+from sklearn_ae._transformer import _code_and_residual, _off_manifold, _validation_rows
 from sklearn_ae.datasets import load_mnist, load_odds
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -62,10 +61,10 @@ def load(name):
     return X, True, (min(8, X.shape[1] // 2),), {}
 
 
-def code_and_residual(ae, X):
-    """Per row: the code and the squared reconstruction error in the autoencoder's scaled space."""
+def residuals(ae, X):
+    """Per row: the squared reconstruction error in the autoencoder's scaled space."""
     mean_output = ae._spec.mean_output
-    return ae._run(lambda m, x: _code_and_residual(m, x, mean_output), X, np.float64)
+    return ae._run(lambda m, x: _code_and_residual(m, x, mean_output), X, np.float64).squared_error
 
 
 def mse(model, X):
@@ -90,17 +89,19 @@ def run(name, out, only_widths=None, seeds=SEEDS):
                 score = ae.score(X_test)
                 # the same network with the training rows' noise variance (before issue 13): the score moves by
                 # the residual and normaliser terms only
+                # the same network with the earlier calibrations, side by side: the score moves by the residual term
                 off = _off_manifold(X.shape[1], k)
-                train_stats, test_stats = code_and_residual(ae, X_train), code_and_residual(ae, X_test)
-                s2_new, s2_old = ae.noise_variance_, noise_variance(train_stats.squared_error, off)
-                test_sq = test_stats.squared_error.mean()
-                # a candidate not taken: a Ledoit-Wolf shrunk code covariance (recorded, not in the table)
-                lw = LedoitWolf().fit(train_stats.code)
-                lw_shift = np.mean(
-                    gaussian_logpdf(test_stats.code, lw.location_, lw.covariance_)
-                    - gaussian_logpdf(test_stats.code, ae.code_mean_, ae.code_covariance_)
-                )
-                old = score + 0.5 * test_sq * (1 / s2_new - 1 / s2_old) + 0.5 * off * np.log(s2_new / s2_old)
+                train_sq, test_sq = residuals(ae, X_train), residuals(ae, X_test)
+                valid = _validation_rows(ae.net_, len(X_train))
+                noise = ResidualNoise(ae.noise_variance_, ae.noise_dof_)
+                gaussian_valid = ResidualNoise(train_sq[valid].mean() / off, np.inf)  # the first fix
+                gaussian_train = fit_residual_noise(train_sq, off)  # before issue 13
+
+                def rescored(other, noise=noise, test_sq=test_sq, off=off, score=score):
+                    return float(
+                        score + np.mean(residual_logpdf(test_sq, off, other) - residual_logpdf(test_sq, off, noise))
+                    )
+
                 row = {
                     "set": name,
                     "k": k,
@@ -108,13 +109,19 @@ def run(name, out, only_widths=None, seeds=SEEDS):
                     "fold": fold,
                     "mse_ratio": mse(ae, X_test) / mse(pca, X_test),
                     "ae": score,
-                    "ae_train_sigma2": float(old),
-                    "ae_ledoit_wolf_codes": float(score + lw_shift) if k < X.shape[1] else None,
+                    "noise_dof": ae.noise_dof_,
+                    "ae_gaussian_valid": rescored(gaussian_valid),
+                    "ae_train_sigma2": rescored(gaussian_train),
                     "pca": float(pca.score(X_test)),
                     "best_epoch": int(ae.best_epoch_),
                     "fit_s": fit_s,
                 }
                 print(json.dumps(row), file=out, flush=True)
+
+
+def _goal(rows, field):
+    """Folds where the goal holds for the score ``field``: MSE ratio >= 0.9, or the score above PCA's."""
+    return sum(r["mse_ratio"] >= 0.9 or r[field] > r["pca"] for r in rows)
 
 
 def report(path):
@@ -127,48 +134,50 @@ def report(path):
     print("# Held-out likelihood against PCA (issue 13)\n")
     print("Reproduce: see the docstring of `benchmarks/bench_likelihood.py` (unshuffled `KFold(3)`, seeds 0, 1, 2).\n")
     print(
-        "Per set and code width: mean ± std over the 3 seeds of the mean over the 3 folds. *MSE ratio*: "
-        "autoencoder / PCA held-out MSE. *AE score*: held-out `score` (noise variance from the early-stopping "
-        "validation rows); *AE, training σ²*: the same network scored with its training rows' noise variance "
-        "(before); *PCA*: `PCA.score`. *Goal met*: folds (of 9) where the MSE ratio is >= 0.9 or the AE score "
-        "beats PCA's, and the same for the old calibration. *AE, LW codes*: a candidate not taken, the AE score "
-        "with a Ledoit-Wolf shrunk code covariance (recorded in later runs only). *Sets*: S = used to choose the "
-        "method, R = report only.\n"
+        "Per set and code width: mean ± std over the seeds of the mean over the 3 folds. *MSE ratio*: autoencoder / "
+        "PCA held-out MSE. *AE score*: held-out `score` (Student t or Gaussian residual fitted to the early-stopping "
+        "validation rows, `noise_dof_` its median degrees of freedom); *Gaussian, valid σ²*: the same network with "
+        "a Gaussian residual of the validation rows' variance; *Gaussian, train σ²*: with the training rows' "
+        "variance (before issue 13); *PCA*: `PCA.score`. *Goal met*: folds where the MSE ratio is >= 0.9 or the "
+        "score beats PCA's, for the three calibrations. *S/R*: S = a set used to choose the method, R = a set "
+        "looked at only after.\n"
     )
-    print("| set | S/R | k | MSE ratio | AE score | AE, training σ² | PCA score | goal met | before | AE, LW codes |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print(
+        "| set | S/R | k | MSE ratio | AE score | `noise_dof_` | Gaussian, valid σ² | Gaussian, train σ² | PCA score "
+        "| goal met | goal met, Gaussian valid | goal met, before |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     keys = []
     for r in rows:
         if (r["set"], r["k"]) not in keys:
             keys.append((r["set"], r["k"]))
-    total = [0, 0, 0]
+    totals = np.zeros(4, dtype=int)
     for name, k in keys:
         sel = [r for r in rows if r["set"] == name and r["k"] == k]
         seeds = sorted({r["seed"] for r in sel})
 
-        def per_seed(field, sel=sel, seeds=seeds):
-            return np.array([np.mean([r[field] for r in sel if r["seed"] == s]) for s in seeds])
+        def cell(field, digits=1, sel=sel, seeds=seeds):
+            values = np.array([np.mean([r[field] for r in sel if r["seed"] == s]) for s in seeds])
+            return f"{values.mean():.{digits}f} ± {values.std():.{digits}f}"
 
-        def cell(field):
-            values = per_seed(field)
-            return (
-                f"{values.mean():.3f} ± {values.std():.3f}"
-                if field == "mse_ratio"
-                else (f"{values.mean():.1f} ± {values.std():.1f}")
-            )
-
-        lw = "-"
-        if all(r.get("ae_ledoit_wolf_codes") is not None for r in sel):
-            lw = cell("ae_ledoit_wolf_codes")
-        met = sum(r["mse_ratio"] >= 0.9 or r["ae"] > r["pca"] for r in sel)
-        met_old = sum(r["mse_ratio"] >= 0.9 or r["ae_train_sigma2"] > r["pca"] for r in sel)
-        total = [total[0] + met, total[1] + met_old, total[2] + len(sel)]
-        tag = "S" if name in SELECTION else "R"
+        goals = [_goal(sel, f) for f in ("ae", "ae_gaussian_valid", "ae_train_sigma2")]
+        totals += [*goals, len(sel)]
+        n = len(sel)
+        dof = np.median([r["noise_dof"] for r in sel])
         print(
-            f"| {name} | {tag} | {k} | {cell('mse_ratio')} | {cell('ae')} | {cell('ae_train_sigma2')} | "
-            f"{cell('pca')} | {met}/{len(sel)} | {met_old}/{len(sel)} | {lw} |"
+            f"| {name} | {'S' if name in SELECTION else 'R'} | {k} | {cell('mse_ratio', 3)} | {cell('ae')} | "
+            f"{dof:.3g} | {cell('ae_gaussian_valid')} | {cell('ae_train_sigma2')} | {cell('pca')} | "
+            f"{goals[0]}/{n} | {goals[1]}/{n} | {goals[2]}/{n} |"
         )
-    print(f"\nGoal met on {total[0]} of {total[2]} folds (before: {total[1]}).")
+    print(
+        f"\nGoal met on {totals[0]} of {totals[3]} folds (Gaussian residual of the validation variance: {totals[1]}; "
+        f"before: {totals[2]})."
+    )
+    for tag, names in (("selection", SELECTION), ("report", None)):
+        sel = [r for r in rows if (r["set"] in SELECTION) == (names is not None)]
+        if sel:
+            goals = [_goal(sel, f) for f in ("ae", "ae_gaussian_valid", "ae_train_sigma2")]
+            print(f"{tag.capitalize()} sets: {goals[0]} / {goals[1]} / {goals[2]} of {len(sel)}.")
 
 
 def main(argv=None):
