@@ -4,28 +4,25 @@ The model behind :meth:`AutoencoderTransformer.score_samples` is the nonlinear
 analogue of probabilistic PCA. A point's code ``z = f(x)`` has a Gaussian
 density fitted to the training codes; the decoder ``g`` maps the code space onto
 a ``k``-dimensional surface in the ``d``-dimensional data space; the residual
-``r = x - g(z)`` is noise in the ``D = d - k`` directions off that surface. Then
+``x - g(z)`` is isotropic Gaussian noise of variance ``sigma2`` in the ``d - k``
+directions off that surface. Then
 
-    log p(x) = log N(z; m, S) - 1/2 log det(J^T J) + log p_noise(r)
+    log p(x) = log N(z; m, S) - 1/2 log det(J^T J)
+               - ||x - g(z)||^2 / (2 sigma2) - (d - k)/2 log(2 pi sigma2)
 
-with ``J`` the decoder's Jacobian at ``z``. The noise is isotropic: a Gaussian
-of variance ``sigma2`` (PCA's noise), or a multivariate Student t of scale
-``sigma2`` and ``nu`` degrees of freedom (:func:`residual_logpdf`). For a
-linear decoder with orthonormal columns ``J^T J = I`` and, with Gaussian
-noise, this is exactly PPCA's density.
+with ``J`` the decoder's Jacobian at ``z``. For a linear decoder with
+orthonormal columns ``J^T J = I`` and this is exactly PPCA's density.
 
-The noise is what decides how the density ranks models on new rows (see
-:func:`fit_residual_noise`): a network reconstructs the rows it was trained
+The noise variance is what decides how the density ranks models on new rows
+(see :func:`noise_variance`): a network reconstructs the rows it was trained
 on better than any others, so a variance fitted to them is too small for new
 rows, and their residual term collapses.
 """
 
 import threading
-from typing import NamedTuple
 
 import numpy as np
 import torch
-from scipy.special import gammaln
 
 
 def fit_gaussian(Z):
@@ -44,91 +41,27 @@ def fit_gaussian(Z):
     return mean, cov + ridge * np.eye(Z.shape[1])
 
 
-class ResidualNoise(NamedTuple):
-    """The residual's density: isotropic, of scale ``variance``; Student t of ``dof`` degrees of freedom, or
-    Gaussian (``dof=inf``)."""
-
-    variance: float
-    dof: float
-
-
-#: Degrees of freedom that :func:`fit_residual_noise` tries (besides the Gaussian).
-DOF_GRID = np.geomspace(1.0, 1e4, 41)
-
-
-def _t_scale(squared_error, n_directions, dof, iterations=200):
-    """Maximum-likelihood scale of a zero-mean isotropic Student t of ``dof`` degrees of freedom (EM iterations)."""
-    variance = max(squared_error.mean() / n_directions, 1e-300)
-    for _ in range(iterations):
-        weights = (dof + n_directions) / (dof + squared_error / variance)
-        updated = max((weights * squared_error).mean() / n_directions, 1e-300)
-        if abs(updated - variance) <= 1e-12 * variance:
-            return updated
-        variance = updated
-    return variance
-
-
-def fit_residual_noise(squared_error, n_directions, validation=None):
-    """The residual noise, fitted to the per-row squared residuals ``squared_error``.
+def noise_variance(squared_error, n_directions, validation=None):
+    """Residual variance per direction from the per-row squared residuals ``squared_error``.
 
     ``n_directions`` is the number of directions the residual lives in (``d - k``
     off the decoded surface). With ``validation`` (indices of rows that the
-    network was not trained on: the early-stopping validation rows), the noise
-    is fitted to those rows alone, by maximum likelihood: the Gaussian (variance
-    their mean squared residual per direction) or an isotropic Student t, the
-    scale fitted for each number of degrees of freedom in :data:`DOF_GRID`,
-    whichever has the highest likelihood on them. Heavier tails than a Gaussian
-    are what residuals of rows a network has not seen usually have, and a
-    Student t does not let a few such rows (or a whole set of rows that differ
-    from the training rows) dominate the score. Without validation rows the
-    noise is Gaussian with the training estimate
-    ``sum(squared_error) / (n_directions * (n - 1))``, which for PCA's
-    reconstruction is PCA's ``noise_variance_``. The variance is floored at
+    network was not trained on: the early-stopping validation rows) the
+    variance is their mean squared residual per direction,
+    ``sum(squared_error[validation]) / (n_directions * n_validation)``: an
+    estimate for rows the network has not seen. Without (or with none), it is
+    the training estimate ``sum(squared_error) / (n_directions * (n - 1))``,
+    which for PCA's reconstruction is PCA's ``noise_variance_``. Floored at
     ``1e-10``.
-
-    Returns
-    -------
-    noise : ResidualNoise
     """
     squared_error = np.asarray(squared_error, dtype=np.float64)
     n_directions = max(int(n_directions), 1)
-    if validation is None or len(validation) == 0:
+    if validation is not None and len(validation) > 0:
+        rows = squared_error[np.asarray(validation)]
+        variance = rows.sum() / (n_directions * len(rows))
+    else:
         variance = squared_error.sum() / (n_directions * max(len(squared_error) - 1, 1))
-        return ResidualNoise(max(float(variance), 1e-10), np.inf)
-    rows = squared_error[np.asarray(validation)]
-    best = ResidualNoise(max(float(rows.mean() / n_directions), 1e-10), np.inf)
-    best_loglik = residual_logpdf(rows, n_directions, best).mean()
-    for dof in DOF_GRID:
-        candidate = ResidualNoise(max(_t_scale(rows, n_directions, dof), 1e-10), float(dof))
-        loglik = residual_logpdf(rows, n_directions, candidate).mean()
-        if loglik > best_loglik:
-            best, best_loglik = candidate, loglik
-    return best
-
-
-def residual_logpdf(squared_error, n_directions, noise):
-    """Row-wise log density of residuals of squared norms ``squared_error`` in ``n_directions`` directions.
-
-    Gaussian (``noise.dof`` infinite)::
-
-        -||r||^2 / (2 sigma2) - D/2 log(2 pi sigma2)
-
-    else the isotropic multivariate Student t of ``nu = noise.dof``::
-
-        lgamma((nu + D)/2) - lgamma(nu/2) - D/2 log(nu pi sigma2) - (nu + D)/2 log(1 + ||r||^2 / (nu sigma2))
-
-    with ``sigma2 = noise.variance`` and ``D = n_directions``.
-    """
-    squared_error = np.asarray(squared_error, dtype=np.float64)
-    variance, dof, n = noise.variance, noise.dof, n_directions
-    if np.isinf(dof):
-        return -0.5 * squared_error / variance - 0.5 * n * np.log(2 * np.pi * variance)
-    return (
-        gammaln((dof + n) / 2)
-        - gammaln(dof / 2)
-        - 0.5 * n * np.log(dof * np.pi * variance)
-        - 0.5 * (dof + n) * np.log1p(squared_error / (dof * variance))
-    )
+    return max(float(variance), 1e-10)
 
 
 def gaussian_logpdf(Z, mean, cov):

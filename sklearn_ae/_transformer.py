@@ -9,14 +9,12 @@ from sklearn.utils._param_validation import StrOptions
 from ._base import BaseAutoencoder, CodeTransformerMixin
 from ._docstrings import fill_doc
 from ._likelihood import (
-    ResidualNoise,
     activation_width,
     fit_gaussian,
-    fit_residual_noise,
     gaussian_logpdf,
     half_log_volume,
     jacobian_batch_size,
-    residual_logpdf,
+    noise_variance,
 )
 from ._routing import RoutedKwargsMixin
 from ._spec import autoencoder_spec, variant_constraints
@@ -202,14 +200,9 @@ class AutoencoderTransformer(RoutedKwargsMixin, CodeTransformerMixin, BaseAutoen
         Covariance of the training codes.
 
     noise_variance_ : float
-        Scale of the reconstruction residual per off-manifold direction, in
-        the scaled space: the variance of a Gaussian residual, the scale of a
-        Student t one. Fitted to the early-stopping validation rows when
-        there are any, else to the training rows (see :meth:`score_samples`).
-
-    noise_dof_ : float
-        Degrees of freedom of the Student t residual, ``inf`` for a Gaussian
-        one (always so without validation rows).
+        Variance of the reconstruction residual per off-manifold direction,
+        in the scaled space, measured on the early-stopping validation rows
+        when there are any, else on the training rows (see :meth:`score_samples`).
 
     See Also
     --------
@@ -317,8 +310,7 @@ class AutoencoderTransformer(RoutedKwargsMixin, CodeTransformerMixin, BaseAutoen
         self.code_mean_, self.code_covariance_ = fit_gaussian(stats.code)
         # the residuals of rows the network was not trained on, where there are any: see score_samples
         validation = _validation_rows(self.net_, n_samples)
-        noise = fit_residual_noise(stats.squared_error, _off_manifold(n_features, k), validation)
-        self.noise_variance_, self.noise_dof_ = noise.variance, noise.dof
+        self.noise_variance_ = noise_variance(stats.squared_error, _off_manifold(n_features, k), validation)
 
     # ------------------------------------------------------------ public API
     def score_samples(self, X):
@@ -327,42 +319,29 @@ class AutoencoderTransformer(RoutedKwargsMixin, CodeTransformerMixin, BaseAutoen
         The model is the nonlinear analogue of probabilistic PCA, in nats,
         in the same units as :meth:`sklearn.decomposition.PCA.score_samples`.
         In the scaled space (``x`` below is ``(X - scaling_offset_) / scaling_scale_``), with
-        ``z = encoder(x)``, ``J`` the decoder's Jacobian at ``z``, ``r = x - decoder(z)``
-        the residual, ``d`` the number of features, ``k`` of codes and
-        ``D = d - k`` the directions off the decoded surface::
+        ``z = encoder(x)``, ``J`` the decoder's Jacobian at ``z``, ``d`` the
+        number of features and ``k`` of codes::
 
             log p(x) = log N(z; code_mean_, code_covariance_)
                        - 1/2 log det(J^T J)
-                       + log p_noise(r)
+                       - ||x - decoder(z)||^2 / (2 noise_variance_)
+                       - (d - k)/2 log(2 pi noise_variance_)
 
         and ``sum(log(scaling_scale_))`` is subtracted to return to the original
-        units. The code Gaussian is fitted to the codes of all training rows.
-        The residual is isotropic noise; with ``s = noise_variance_`` and
-        ``nu = noise_dof_``, either Gaussian (``nu = inf``)::
-
-            log p_noise(r) = - ||r||^2 / (2 s) - D/2 log(2 pi s)
-
-        or a multivariate Student t::
-
-            log p_noise(r) = lgamma((nu + D)/2) - lgamma(nu/2) - D/2 log(nu pi s)
-                             - (nu + D)/2 log(1 + ||r||^2 / (nu s))
-
-        The noise is fitted, by maximum likelihood, to the residuals of the
-        rows the network was *not* trained on, the early-stopping validation
-        rows (``validation_fraction`` of the training rows): the Gaussian or
-        the Student t of the ``nu`` (from 1 to 10^4) that fits them best. A
-        network reconstructs its training rows better than new ones: noise
-        fitted to them is too small for new rows, whose likelihood then
-        collapses; and new rows that differ from the training rows have
-        heavy-tailed residuals, which a Gaussian punishes quadratically.
-        Without a validation split (``early_stopping=False`` or
-        ``max_epochs=0``) the noise is Gaussian of the training rows'
-        variance ``sum ||r||^2 / (D (n - 1))``, PCA's: with ``max_epochs=0``
-        (a linear network at the PCA solution) this equals PCA's score
-        exactly. A better held-out reconstruction shrinks the noise and
-        raises the likelihood. For ``k >= d`` there is no off-manifold
-        direction: the code terms are dropped and the noise covers all ``d``
-        residual coordinates.
+        units. The code Gaussian (``code_mean_``, ``code_covariance_``) is
+        fitted to the codes of all training rows. ``noise_variance_`` is the
+        mean squared residual per off-manifold direction of the rows the
+        network was *not* trained on, the early-stopping validation rows
+        (``validation_fraction`` of them): the network reconstructs its
+        training rows better than new ones, and a variance fitted to them is
+        too small for new rows, whose likelihood then collapses. Without a
+        validation split (``early_stopping=False`` or ``max_epochs=0``) it is
+        the training rows' ``sum ||x - decoder(z)||^2 / ((d - k)(n - 1))``.
+        So with ``max_epochs=0`` (a linear network at the PCA solution) this
+        equals PCA's score exactly; a better held-out reconstruction shrinks
+        ``noise_variance_`` and raises the likelihood. For ``k >= d`` there is
+        no off-manifold direction and the last two terms become a Gaussian of
+        variance ``noise_variance_`` on all ``d`` residual coordinates.
 
         Parameters
         ----------
@@ -385,10 +364,13 @@ class AutoencoderTransformer(RoutedKwargsMixin, CodeTransformerMixin, BaseAutoen
             np.float64,
             batch_size=jacobian_batch_size(k, width),
         )
-        noise = ResidualNoise(self.noise_variance_, self.noise_dof_)
-        log_p = residual_logpdf(terms.squared_error, _off_manifold(n_features, k), noise)
+        sigma2 = self.noise_variance_
+        off_manifold = _off_manifold(n_features, k)
         if k < n_features:
-            log_p = log_p + gaussian_logpdf(terms.code, self.code_mean_, self.code_covariance_) - terms.half_log_volume
+            log_p = gaussian_logpdf(terms.code, self.code_mean_, self.code_covariance_) - terms.half_log_volume
+        else:
+            log_p = 0.0
+        log_p = log_p - 0.5 * terms.squared_error / sigma2 - 0.5 * off_manifold * np.log(2 * np.pi * sigma2)
         return log_p - np.log(self.scaling_scale_).sum()
 
 
