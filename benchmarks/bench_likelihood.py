@@ -1,20 +1,23 @@
 """Does the held-out likelihood rank the autoencoder against PCA the way held-out reconstruction does? (issue 13)
 
-Protocol: unshuffled ``KFold(3)`` (the folds of the issue), each model fitted on two folds and scored on the third;
-digits raw and standardized, ODDS sets on their normal rows (standardized, rows in file order, every m-th row kept
-above 3000 rows), MNIST's 5000-digit sample (pixels / 255, shorter fits: ``max_epochs=20``). For every fit it
-records the held-out MSE of the autoencoder and of PCA, PCA's held-out ``score``, the autoencoder's ``score`` (noise
-variance from the early-stopping validation rows) and, side by side, the score the same network gets with the noise
-variance of its training rows (the calibration before issue 13). "Goal met": held-out MSE ratio >= 0.9, or the
-autoencoder's score above PCA's. The method was chosen on digits and on cardio, satellite and pendigits (the
-"selection" sets); MNIST and the other ODDS sets were looked at only after (the "report" sets).
+Protocol: unshuffled ``KFold(3)`` (the folds of the issue), each model fitted on two folds and scored on the third,
+seeds 0, 1, 2 of the autoencoder: digits raw and standardized (k = 2, 8, 16, 32); the ODDS sets' normal rows
+(standardized, rows in file order, every m-th row kept above 3000 rows; k = min(8, d // 2)); MNIST's 5000-digit
+sample (pixels / 255; shorter fits, ``max_epochs=20``; k = 8, 32), whose rows are sorted by label, so that unshuffled
+folds hold out digit classes ("mnist"), and the same rows permuted once ("mnist_mixed"). For every fit it records
+the held-out MSE of the autoencoder and of PCA, PCA's held-out ``score``, the autoencoder's ``score`` (Gaussian
+noise of the early-stopping validation rows' variance) and, side by side, what the same network scores with other
+noise models: a Student t fitted to the validation rows (a candidate not taken), and a Gaussian of the training
+rows' variance (the calibration before issue 13). "Goal met": held-out MSE ratio >= 0.9, or the autoencoder's
+score above PCA's. The method was chosen on digits and on cardio, satellite and pendigits (the "selection" sets);
+MNIST and the other ODDS sets were looked at only after (the "report" sets).
 
-Reproduce (one thread, niced; about 15 minutes on a loaded 2-core machine)::
+Reproduce (one thread, niced; about an hour on a loaded 2-core machine; the lines can run side by side)::
 
-    OMP_NUM_THREADS=1 nice -n 10 python benchmarks/bench_likelihood.py --out /tmp/lik.jsonl digits_raw digits_std
-    OMP_NUM_THREADS=1 nice -n 10 python benchmarks/bench_likelihood.py --out /tmp/lik.jsonl cardio satellite \
-        pendigits arrhythmia mnist_odds musk shuttle thyroid vowels wbc
-    OMP_NUM_THREADS=1 nice -n 10 python benchmarks/bench_likelihood.py --out /tmp/lik.jsonl mnist
+    B="nice -n 10 env OMP_NUM_THREADS=1 python benchmarks/bench_likelihood.py --out /tmp/lik.jsonl"
+    $B digits_std digits_raw
+    $B cardio satellite pendigits arrhythmia mnist_odds musk shuttle thyroid vowels wbc
+    $B --widths 8,32 mnist mnist_mixed
     python benchmarks/bench_likelihood.py --report /tmp/lik.jsonl > benchmarks/results_likelihood.md
 """
 
@@ -262,11 +265,12 @@ def report(path):
     print(f"\nGoal met on {totals[0]} of {totals[3]} folds (Student t candidate: {totals[1]}; before: {totals[2]}).")
     same = [r for r in rows if r["mse_ratio"] >= 0.99]
     if same:
-        above = [sum(r[f] > r["pca"] for r in same) for f in ("ae", "ae_student_t", "ae_train_sigma2")]
+        above = [sum(r[f] > r["pca"] + 0.01 for r in same) for f in ("ae", "ae_student_t", "ae_train_sigma2")]
         margin = [np.mean([r[f] - r["pca"] for r in same]) for f in ("ae", "ae_student_t", "ae_train_sigma2")]
         print(
             f"\nFairness at equal reconstruction: on the {len(same)} folds where the autoencoder reconstructs no "
-            f"better than PCA (MSE ratio >= 0.99; mostly fits that kept the PCA start), its score is above PCA's on "
+            f"better than PCA (MSE ratio >= 0.99; mostly fits that kept the PCA start), its score is above PCA's (by "
+            f"over 0.01 nats) on "
             f"{above[0]} (mean margin {margin[0]:+.1f} nats); Student t: {above[1]} ({margin[1]:+.1f}); before: "
             f"{above[2]} ({margin[2]:+.1f})."
         )
