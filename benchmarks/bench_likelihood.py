@@ -240,10 +240,8 @@ def report(path):
         "| goal met | goal met, Student t | goal met, before |"
     )
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
-    keys = []
-    for r in rows:
-        if (r["set"], r["k"]) not in keys:
-            keys.append((r["set"], r["k"]))
+    # the selection sets first, then the report sets; by name and code width
+    keys = sorted({(r["set"], r["k"]) for r in rows}, key=lambda key: (key[0] not in SELECTION, key[0], key[1]))
     totals = np.zeros(4, dtype=int)
     for name, k in keys:
         sel = [r for r in rows if r["set"] == name and r["k"] == k]
