@@ -12,6 +12,11 @@ directions off that surface. Then
 
 with ``J`` the decoder's Jacobian at ``z``. For a linear decoder with
 orthonormal columns ``J^T J = I`` and this is exactly PPCA's density.
+
+The noise variance is what decides how the density ranks models on new rows
+(see :func:`noise_variance`): a network reconstructs the rows it was trained
+on better than any others, so a variance fitted to them is too small for new
+rows, and their residual term collapses.
 """
 
 import threading
@@ -42,6 +47,29 @@ def fit_gaussian_from(moments):
     cov = moments.scatter / (moments.n - 1) if moments.n > 1 else np.zeros((k, k))
     ridge = 1e-9 * max(np.trace(cov) / k, 1.0)
     return cov + ridge * np.eye(k)
+
+
+def noise_variance(squared_error, n_directions, validation=None):
+    """Residual variance per direction from the per-row squared residuals ``squared_error``.
+
+    ``n_directions`` is the number of directions the residual lives in (``d - k``
+    off the decoded surface). With ``validation`` (indices of rows that the
+    network was not trained on: the early-stopping validation rows) the
+    variance is their mean squared residual per direction,
+    ``sum(squared_error[validation]) / (n_directions * n_validation)``: an
+    estimate for rows the network has not seen. Without (or with none), it is
+    the training estimate ``sum(squared_error) / (n_directions * (n - 1))``,
+    which for PCA's reconstruction is PCA's ``noise_variance_``. Floored at
+    ``1e-10``.
+    """
+    squared_error = np.asarray(squared_error, dtype=np.float64)
+    n_directions = max(int(n_directions), 1)
+    if validation is not None and len(validation) > 0:
+        rows = squared_error[np.asarray(validation)]
+        variance = rows.sum() / (n_directions * len(rows))
+    else:
+        variance = squared_error.sum() / (n_directions * max(len(squared_error) - 1, 1))
+    return max(float(variance), 1e-10)
 
 
 def gaussian_logpdf(Z, mean, cov):

@@ -16,6 +16,7 @@ from ._likelihood import (
     gaussian_logpdf,
     half_log_volume,
     jacobian_batch_size,
+    noise_variance,
 )
 from ._routing import RoutedKwargsMixin
 from ._spec import autoencoder_spec, variant_constraints
@@ -209,7 +210,8 @@ class AutoencoderTransformer(RoutedKwargsMixin, CodeTransformerMixin, BaseAutoen
 
     noise_variance_ : float
         Variance of the reconstruction residual per off-manifold direction,
-        in the scaled space (see :meth:`score_samples`).
+        in the scaled space, measured on the early-stopping validation rows
+        when there are any, else on the training rows (see :meth:`score_samples`).
 
     See Also
     --------
@@ -318,18 +320,20 @@ class AutoencoderTransformer(RoutedKwargsMixin, CodeTransformerMixin, BaseAutoen
             return self._run(lambda m, x: _code_and_residual(m, x, self._spec.mean_output), rows, np.float64)
 
         if isinstance(X, StreamedArray):  # data on disk: the codes' moments batch by batch, never all codes at once
-            moments, squared_error = RunningMoments(), 0.0
+            moments, squared_error, start = RunningMoments(), np.empty(n_samples), 0
             for rows in streamed_rows(X):
                 stats = code_and_residual(rows)
                 moments.update(stats.code)
-                squared_error += stats.squared_error.sum()
+                squared_error[start : start + len(rows)] = stats.squared_error  # one float per row
+                start += len(rows)
             self.code_mean_, self.code_covariance_ = moments.mean, fit_gaussian_from(moments)
         else:
             stats = code_and_residual(X)
             self.code_mean_, self.code_covariance_ = fit_gaussian(stats.code)
-            squared_error = stats.squared_error.sum()
-        dof = max(n_features - k, 1) * max(n_samples - 1, 1)
-        self.noise_variance_ = max(float(squared_error / dof), 1e-10)
+            squared_error = stats.squared_error
+        # the residuals of rows the network was not trained on, where there are any: see score_samples
+        validation = _validation_rows(self.net_, n_samples)
+        self.noise_variance_ = noise_variance(squared_error, _off_manifold(n_features, k), validation)
         if not partial:  # one epoch on one chunk is not a finished fit
             check_fit(self, X)  # warns when training did not beat PCA (_fitcheck.py)
 
@@ -349,11 +353,20 @@ class AutoencoderTransformer(RoutedKwargsMixin, CodeTransformerMixin, BaseAutoen
                        - (d - k)/2 log(2 pi noise_variance_)
 
         and ``sum(log(scaling_scale_))`` is subtracted to return to the original
-        units. With a linear network at the PCA solution this equals PCA's
-        score exactly; a better reconstruction shrinks ``noise_variance_`` and
-        raises the likelihood. For ``k >= d`` there is no off-manifold
-        direction and the last two terms become a Gaussian of variance
-        ``noise_variance_`` on all ``d`` residual coordinates.
+        units. The code Gaussian (``code_mean_``, ``code_covariance_``) is
+        fitted to the codes of all training rows. ``noise_variance_`` is the
+        mean squared residual per off-manifold direction of the rows the
+        network was *not* trained on, the early-stopping validation rows
+        (``validation_fraction`` of them): the network reconstructs its
+        training rows better than new ones, and a variance fitted to them is
+        too small for new rows, whose likelihood then collapses. Without a
+        validation split (``early_stopping=False`` or ``max_epochs=0``) it is
+        the training rows' ``sum ||x - decoder(z)||^2 / ((d - k)(n - 1))``.
+        So with ``max_epochs=0`` (a linear network at the PCA solution) this
+        equals PCA's score exactly; a better held-out reconstruction shrinks
+        ``noise_variance_`` and raises the likelihood. For ``k >= d`` there is
+        no off-manifold direction and the last two terms become a Gaussian of
+        variance ``noise_variance_`` on all ``d`` residual coordinates.
 
         Parameters
         ----------
@@ -377,14 +390,29 @@ class AutoencoderTransformer(RoutedKwargsMixin, CodeTransformerMixin, BaseAutoen
             batch_size=jacobian_batch_size(k, width),
         )
         sigma2 = self.noise_variance_
+        off_manifold = _off_manifold(n_features, k)
         if k < n_features:
-            off_manifold = n_features - k
             log_p = gaussian_logpdf(terms.code, self.code_mean_, self.code_covariance_) - terms.half_log_volume
         else:
-            off_manifold = n_features
             log_p = 0.0
         log_p = log_p - 0.5 * terms.squared_error / sigma2 - 0.5 * off_manifold * np.log(2 * np.pi * sigma2)
         return log_p - np.log(self.scaling_scale_).sum()
+
+
+def _off_manifold(n_features, n_components):
+    """Directions the residual lives in: ``d - k`` off the decoded surface, or all ``d`` when ``k >= d``."""
+    return n_features - n_components if n_components < n_features else n_features
+
+
+def _validation_rows(net, n_samples):
+    """Indices of the training rows that ``net`` held out for early stopping, or None when it held none out.
+
+    The split is the net's own ``train_split`` (seeded), replayed on the row indices.
+    """
+    if net.train_split is None:
+        return None
+    _, valid = net.train_split(np.arange(n_samples))
+    return np.asarray(valid.indices)
 
 
 class CodeResidual(NamedTuple):

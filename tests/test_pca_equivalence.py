@@ -2,9 +2,12 @@
 
 import numpy as np
 import pytest
+from sklearn.base import clone
 from sklearn.datasets import load_digits
 from sklearn.decomposition import PCA
-from sklearn.model_selection import train_test_split
+from sklearn.model_selection import GridSearchCV, KFold, ShuffleSplit, train_test_split
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
 
 from sklearn_ae import AutoencoderTransformer
 
@@ -87,3 +90,50 @@ def test_score_samples_by_hand(digits_split):
         ll = log_pz - 0.5 * np.linalg.slogdet(J.T @ J)[1] - 0.5 * ss / s2 - 0.5 * (d - 3) * np.log(2 * np.pi * s2)
         expected.append(ll - np.log(ae.scaling_scale_).sum())
     np.testing.assert_allclose(ae.score_samples(x), expected, rtol=1e-5)
+
+
+def _scaled_squared_error(ae, X):
+    xs = (X - ae.scaling_offset_) / ae.scaling_scale_
+    return (((ae.inverse_transform(ae.transform(X)) - ae.scaling_offset_) / ae.scaling_scale_ - xs) ** 2).sum(axis=1)
+
+
+def test_noise_variance_comes_from_the_early_stopping_validation_rows(digits_split):
+    """With early stopping, noise_variance_ is the validation rows' mean squared residual per direction."""
+    X_train, _, _, _ = digits_split
+    k, d = 5, X_train.shape[1]
+    ae = AutoencoderTransformer(k, hidden_layer_sizes=(32,), max_epochs=5, random_state=0).fit(X_train)
+    # skorch's ValidSplit(0.1, random_state=seed) draws the validation rows with ShuffleSplit
+    _, valid = next(ShuffleSplit(n_splits=1, test_size=0.1, random_state=0).split(X_train))
+    squared_error = _scaled_squared_error(ae, X_train)
+    assert ae.noise_variance_ == pytest.approx(squared_error[valid].sum() / ((d - k) * len(valid)), rel=1e-6)
+    # the training rows' residuals are smaller: the training estimate would be too small for new rows
+    assert ae.noise_variance_ > squared_error.sum() / ((d - k) * (len(X_train) - 1))
+
+
+def test_noise_variance_without_validation_rows_is_the_training_estimate(digits_split):
+    X_train, _, _, _ = digits_split
+    k, d = 5, X_train.shape[1]
+    ae = AutoencoderTransformer(k, hidden_layer_sizes=(32,), max_epochs=5, early_stopping=False, random_state=0)
+    ae.fit(X_train)
+    squared_error = _scaled_squared_error(ae, X_train)
+    assert ae.noise_variance_ == pytest.approx(squared_error.sum() / ((d - k) * (len(X_train) - 1)), rel=1e-6)
+
+
+def test_grid_search_with_unshuffled_folds_picks_the_better_reconstruction():
+    """Issue 13: on digits with unshuffled KFold(3) the autoencoder reconstructs held-out rows better than PCA,
+    and its held-out likelihood must say so (it did not while the noise variance came from training rows)."""
+    X, _ = load_digits(return_X_y=True)
+    ae = AutoencoderTransformer(8, max_epochs=10, random_state=0)
+    pipe = Pipeline([("scale", StandardScaler()), ("pca", PCA())])
+    search = GridSearchCV(pipe, {"pca": [PCA(8), ae]}, cv=KFold(3), refit=False).fit(X)
+    mse = []
+    for model in (PCA(8), ae):
+        fold_mse = []
+        for train, test in KFold(3).split(X):
+            scaler = StandardScaler().fit(X[train])
+            fitted = clone(model).fit(scaler.transform(X[train]))
+            Xt = scaler.transform(X[test])
+            fold_mse.append(np.mean((fitted.inverse_transform(fitted.transform(Xt)) - Xt) ** 2))
+        mse.append(np.mean(fold_mse))
+    assert mse[1] < 0.9 * mse[0]  # the premise: a clearly better held-out reconstruction
+    assert search.best_params_["pca"] is ae

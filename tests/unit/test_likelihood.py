@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import torch
 from scipy.stats import multivariate_normal
+from sklearn.decomposition import PCA
 from torch import nn
 from unit_helpers import randomize_, rows
 
@@ -13,6 +14,7 @@ from sklearn_ae._likelihood import (
     gaussian_logpdf,
     half_log_volume,
     jacobian_batch_size,
+    noise_variance,
 )
 
 
@@ -144,3 +146,27 @@ def test_activation_width_of_one_number_per_row_and_of_one_row():
     assert activation_width(linear, lambda m, z: m(z), torch.zeros(4, 1)) == 1
     decoder = nn.Sequential(nn.Linear(3, 50), nn.ReLU(), nn.Linear(50, 7))
     assert activation_width(decoder, lambda m, z: m(z), torch.zeros(1, 3)) == 50 + 50 + 7 + 7
+
+
+# ------------------------------------------------------------------------------ the noise variance
+def test_noise_variance_without_validation_rows_is_pcas():
+    """The training estimate is PCA's ``noise_variance_``: the mean discarded eigenvalue."""
+    X = _codes(n=40, k=6, seed=3)
+    k = 2
+    pca = PCA(k).fit(X)
+    residual = X - pca.inverse_transform(pca.transform(X))
+    squared_error = (residual**2).sum(axis=1)
+    for validation in (None, np.array([], dtype=int)):
+        assert noise_variance(squared_error, 6 - k, validation) == pytest.approx(pca.noise_variance_, rel=1e-10)
+
+
+def test_noise_variance_on_validation_rows_is_their_mean_per_direction():
+    squared_error = np.array([1.0, 2.0, 3.0, 30.0, 50.0])
+    # rows 3 and 4 held out, 5 directions each: (30 + 50) / (5 * 2)
+    assert noise_variance(squared_error, 5, np.array([3, 4])) == pytest.approx(8.0, rel=1e-12)
+    assert noise_variance(squared_error, 5, [0]) == pytest.approx(0.2, rel=1e-12)
+
+
+def test_noise_variance_is_floored():
+    assert noise_variance(np.zeros(4), 3) == 1e-10
+    assert noise_variance(np.zeros(4), 3, np.array([1])) == 1e-10
