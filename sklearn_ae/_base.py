@@ -30,6 +30,7 @@ from skorch.dataset import ValidSplit
 
 from ._data import SCALINGS, ScaledDataset, collate_batch, fit_input_scaling, iter_row_batches, scale_rows
 from ._net import AutoencoderNet, BestWeights, DivergenceCheck, silent
+from ._threads import choose_threads, fit_threads, step_macs
 from .nn import ACTIVATIONS
 
 OPTIMIZERS = {
@@ -260,9 +261,10 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
         with _GLOBAL_RNG_LOCK, torch.random.fork_rng(devices=cuda_devices):
             torch.manual_seed(seed)
             net.initialize()
-            if spec.init == "pca":
-                net.module_.init_from_pca(_scaled_pca(X, scaling, spec.module_kwargs["n_components"]))
-            net.partial_fit(ScaledDataset(X, scaling.offset, scaling.scale), None)
+            with fit_threads(choose_threads(step_macs(net.module_, self.batch_size))):
+                if spec.init == "pca":
+                    net.module_.init_from_pca(_scaled_pca(X, scaling, spec.module_kwargs["n_components"]))
+                net.partial_fit(ScaledDataset(X, scaling.offset, scaling.scale), None)
         net.module_.eval()  # inference mode from now on: no corruption, and inference leaves the module as it is
 
         self.n_components_ = spec.module_kwargs["n_components"]
