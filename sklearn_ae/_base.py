@@ -30,7 +30,7 @@ from skorch.dataset import ValidSplit
 
 from ._data import SCALINGS, ScaledDataset, collate_batch, fit_input_scaling, iter_row_batches, scale_rows
 from ._net import AutoencoderNet, BestWeights, DivergenceCheck, silent
-from ._threads import choose_threads, fit_threads, step_macs
+from ._threads import choose_threads, fit_scope, limit_threads, step_macs
 from .nn import ACTIVATIONS
 
 OPTIMIZERS = {
@@ -236,7 +236,8 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
 
         A fit that fails leaves a fitted estimator as it was.
         """
-        return _keep_state_on_failure(self, self._fit_new_state, X)
+        with fit_scope():  # the torch and BLAS threads that the fit chooses are the caller's again afterwards
+            return _keep_state_on_failure(self, self._fit_new_state, X)
 
     def _fit_new_state(self, X):
         X = validate_data(self, X, accept_sparse="csr", dtype=[np.float64, np.float32])
@@ -261,10 +262,10 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
         with _GLOBAL_RNG_LOCK, torch.random.fork_rng(devices=cuda_devices):
             torch.manual_seed(seed)
             net.initialize()
-            with fit_threads(choose_threads(step_macs(net.module_, self.batch_size))):
-                if spec.init == "pca":
-                    net.module_.init_from_pca(_scaled_pca(X, scaling, spec.module_kwargs["n_components"]))
-                net.partial_fit(ScaledDataset(X, scaling.offset, scaling.scale), None)
+            limit_threads(choose_threads(step_macs(net.module_, self.batch_size)))  # until fit_scope ends
+            if spec.init == "pca":
+                net.module_.init_from_pca(_scaled_pca(X, scaling, spec.module_kwargs["n_components"]))
+            net.partial_fit(ScaledDataset(X, scaling.offset, scaling.scale), None)
         net.module_.eval()  # inference mode from now on: no corruption, and inference leaves the module as it is
 
         self.n_components_ = spec.module_kwargs["n_components"]
