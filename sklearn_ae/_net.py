@@ -16,6 +16,7 @@ matters with few features, where a step does little arithmetic:
 """
 
 import math
+import weakref
 
 import torch
 from skorch import NeuralNet
@@ -27,47 +28,73 @@ from ._data import ScaledDataset
 #: Batches between two checks that the training loss is finite (each check waits for a GPU to catch up).
 DIVERGENCE_CHECK_EVERY = 16
 
+#: Largest training data (scaled, float32) copied whole to a GPU; larger data is sent batch by batch.
+MAX_DEVICE_COPY_BYTES = 2**30
+
+# The scaled rows' copy on the GPU, per dataset (dropped with it).
+_ON_DEVICE = weakref.WeakKeyDictionary()
+
 #: Rows per validation batch at least: validation only infers, and larger batches cost fewer steps.
 MIN_VALIDATION_BATCH_SIZE = 1024
 
 
 class RowBatches:
-    """Batches ``(X_batch, None)`` of the rows of a dense :class:`~sklearn_ae._data.ScaledDataset`.
+    """Batches ``(X_batch, None)`` of the rows of a :class:`~sklearn_ae._data.ScaledDataset`.
 
-    Each batch is one gather (or, unshuffled, one slice) of the dataset's
-    scaled float32 tensor; ``rows`` are the dataset rows to use (None: all,
-    a tensor: a subset, e.g. the training rows of a validation split). With
-    ``shuffle`` the order is a fresh ``torch.randperm`` from torch's current
-    random state at each pass, as skorch's ``DataLoader`` draws it.
+    Each batch is fetched with one index (unshuffled and over all rows: one
+    slice): a gather of the scaled float32 tensor for dense data, one CSR
+    row selection scaled at once for sparse data. ``rows`` are the dataset
+    rows to use (None: all; a tensor: a subset, e.g. the training rows of a
+    validation split). With ``shuffle`` the order is a fresh
+    ``torch.randperm`` from torch's current random state at each pass, the
+    same for dense and sparse data.
     """
 
-    def __init__(self, X, rows, batch_size, shuffle):
-        self.X, self.rows, self.batch_size, self.shuffle = X, rows, batch_size, shuffle
+    def __init__(self, take, n_rows, rows, batch_size, shuffle, device):
+        self.take, self.n_rows, self.rows = take, n_rows, rows
+        self.batch_size, self.shuffle, self.device = batch_size, shuffle, device
 
     def __len__(self):
-        n = len(self.X) if self.rows is None else len(self.rows)
+        n = self.n_rows if self.rows is None else len(self.rows)
         return math.ceil(n / self.batch_size)
 
     def __iter__(self):
-        n = len(self.X) if self.rows is None else len(self.rows)
-        order = torch.randperm(n) if self.shuffle else None
+        n = self.n_rows if self.rows is None else len(self.rows)
+        order = torch.randperm(n, device=self.device) if self.shuffle else None
         for start in range(0, n, self.batch_size):
             stop = min(start + self.batch_size, n)
             if order is None and self.rows is None:
-                yield self.X[start:stop], None
+                yield self.take(slice(start, stop)), None
                 continue
-            index = order[start:stop] if order is not None else torch.arange(start, stop)
-            yield self.X[index if self.rows is None else self.rows[index]], None
+            index = order[start:stop] if order is not None else torch.arange(start, stop, device=self.device)
+            yield self.take(index if self.rows is None else self.rows[index]), None
 
     @classmethod
-    def of(cls, dataset, batch_size, shuffle):
-        """``RowBatches`` over ``dataset`` (a dense ``ScaledDataset`` or a ``Subset`` of one), or None."""
+    def of(cls, dataset, batch_size, shuffle, device="cpu"):
+        """``RowBatches`` over ``dataset`` (a ``ScaledDataset`` or a ``Subset`` of one), or None for other data.
+
+        On a GPU dense scaled rows are copied to the device once (while they
+        take at most :data:`MAX_DEVICE_COPY_BYTES`), so that a batch is a
+        gather on the device, with no transfer per step.
+        """
         rows = None
         if isinstance(dataset, torch.utils.data.Subset):
             dataset, rows = dataset.dataset, torch.as_tensor(dataset.indices, dtype=torch.long)
-        if not isinstance(dataset, ScaledDataset) or not isinstance(getattr(dataset, "X", None), torch.Tensor):
+        if not isinstance(dataset, ScaledDataset):
             return None
-        return cls(dataset.X, rows, batch_size, shuffle)
+        X = dataset.X
+        if not isinstance(X, torch.Tensor):  # sparse rows, scaled batch by batch on the CPU
+
+            def take(index):
+                return dataset.__getitems__(index if isinstance(index, slice) else index.numpy())[0]
+
+            return cls(take, X.shape[0], rows, batch_size, shuffle, torch.device("cpu"))
+        device = torch.device(device)
+        if device.type != "cpu" and X.nbytes <= MAX_DEVICE_COPY_BYTES:
+            if dataset not in _ON_DEVICE or _ON_DEVICE[dataset].device != device:
+                _ON_DEVICE[dataset] = X.to(device)
+            X, rows = _ON_DEVICE[dataset], None if rows is None else rows.to(device)
+        return cls(X.__getitem__, len(X), rows, batch_size, shuffle, X.device)
 
 
 class EpochSums:
@@ -117,7 +144,8 @@ class AutoencoderNet(NeuralNet):
             batch_size = len(dataset)
         if not training and "batch_size" not in kwargs:
             batch_size = max(batch_size, MIN_VALIDATION_BATCH_SIZE)
-        batches = RowBatches.of(dataset, batch_size, shuffle=training and kwargs.get("shuffle", False))
+        shuffle = training and kwargs.get("shuffle", False)
+        batches = RowBatches.of(dataset, batch_size, shuffle=shuffle, device=self.device)
         return batches if batches is not None else super().get_iterator(dataset, training=training)
 
     def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):

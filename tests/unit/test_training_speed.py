@@ -120,14 +120,15 @@ def test_row_batches_visit_each_subset_row_once(shuffle):
     assert (order == rows) is not shuffle or len(rows) < 2
 
 
-def test_row_batches_fall_back_to_skorch_for_sparse_data():
+def test_sparse_data_is_batched_and_shuffled_as_dense_data():
     import scipy.sparse as sp
 
-    dataset = ScaledDataset(sp.random(20, 4, density=0.5, format="csr", random_state=0), np.zeros(4), np.ones(4))
-    assert RowBatches.of(dataset, 4, shuffle=True) is None
-    model = AutoencoderTransformer(2, hidden_layer_sizes=(4,), max_epochs=1, random_state=0)
-    dense = model.fit(dataset.X.toarray()).transform(dataset.X.toarray())
-    np.testing.assert_allclose(model.fit(dataset.X).transform(dataset.X), dense, rtol=1e-5, atol=1e-6)
+    X = sp.random(200, 5, density=0.5, format="csr", random_state=0)
+    params = {"hidden_layer_sizes": (4,), "batch_size": 16, "max_epochs": 2, "random_state": 0, "init": "random"}
+    dense = AutoencoderTransformer(2, **params).fit(X.toarray())
+    sparse = AutoencoderTransformer(2, **params).fit(X)
+    np.testing.assert_allclose(sparse.loss_curve_, dense.loss_curve_, rtol=1e-6)
+    np.testing.assert_allclose(sparse.transform(X), dense.transform(X.toarray()), rtol=1e-5, atol=1e-6)
 
 
 # ------------------------------------------------------------------ threads
