@@ -22,7 +22,10 @@ Sections:
    against ``IncrementalPCA(n_components=2).fit``, with the parts of ``fit``;
 3. threads: the plain loop's time per step with 1 and 2 torch threads, on
    the machine as found and with two extra busy processes (load), 20
-   features, batch 128 and 1024.
+   features, batch 128 and 1024;
+4. the default batch size: training time to reach a validation loss within
+   2% of the lowest any batch size reached, batch 64 to 1024, on synthetic
+   data, two ODDS sets and MNIST (``/work/shared/data``).
 
 Run: ``PYTHONPATH=. .venv/bin/python benchmarks/bench_tabular_speed.py``
 (``--quick`` for a smoke test); writes ``benchmarks/results_tabular_speed.md``.
@@ -242,6 +245,65 @@ def threads(n, batch_sizes, repeats, lines):
     lines.append("")
 
 
+def batch_size_data(quick):
+    """The data sets of section 4, by name (those of ``/work/shared/data`` only when it is there)."""
+    from sklearn_ae.datasets import load_mnist, load_odds
+
+    sets = {"synthetic 20,000 x 20": make_data(2_000 if quick else 20_000)}
+    data_home = HERE.parent.parent / "shared" / "data"
+    if (data_home / "README.md").exists():
+        rng = np.random.default_rng(0)
+        X = load_odds("shuttle", data_home)[0]
+        sets["ODDS shuttle 20,000 x 9"] = X[rng.permutation(len(X))[: 2_000 if quick else 20_000]]
+        sets["ODDS satellite 6,435 x 36"] = load_odds("satellite", data_home)[0]
+        sets["MNIST 5,000 x 784"] = load_mnist(data_home)[0][: 1_000 if quick else 5_000]
+    return sets
+
+
+def batch_sizes_to_target(sets, batch_sizes, seeds, max_epochs, lines):
+    lines += [
+        "## 4. Default batch size: training time to reach a validation loss",
+        "",
+        f"`AutoencoderTransformer(2, batch_size=b, max_epochs={max_epochs}, random_state=seed)`, defaults otherwise "
+        "(early stopping, PCA start). Per seed (the seed also fixes the validation rows, so losses compare across "
+        "batch sizes of one seed), the target is 2% above the lowest validation loss that any batch size reached; "
+        "the time is the sum of skorch's epoch durations (training and validation) up to the first epoch at or "
+        "below the target (0: the PCA start already is). Median over seeds [min, max]; best: the lowest "
+        "validation loss of that batch size over the best of all, median over seeds.",
+        "",
+        "| data | batch | seconds to target | epochs to target | best / best of all |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for name, X in sets.items():
+        curves = {}
+        for seed in seeds:
+            for bs in batch_sizes if seed % 2 == 0 else batch_sizes[::-1]:
+                est = AutoencoderTransformer(2, batch_size=bs, max_epochs=max_epochs, random_state=seed)
+                est.fit(X)
+                h = est.net_.history
+                start = dict(est.net_.callbacks_)["best_weights"].initial_loss_
+                losses = np.r_[start, [row["valid_loss"] for row in h]]
+                times = np.r_[0.0, np.cumsum([row["dur"] for row in h])]
+                curves[seed, bs] = (losses, times)
+        for bs in batch_sizes:
+            secs, epochs, best = [], [], []
+            for seed in seeds:
+                lowest = min(curves[seed, b][0].min() for b in batch_sizes)
+                losses, times = curves[seed, bs]
+                reached = np.flatnonzero(losses <= lowest * 1.02 if lowest > 0 else losses <= lowest * 0.98)
+                secs.append(times[reached[0]] if reached.size else np.inf)
+                epochs.append(reached[0] if reached.size else np.inf)
+                best.append(losses.min() / lowest)
+
+            def spread(v, fmt):
+                v = np.asarray(v, dtype=float)
+                return f"{np.median(v):{fmt}} [{v.min():{fmt}}, {v.max():{fmt}}]"
+
+            lines.append(f"| {name} | {bs} | {spread(secs, '.1f')} | {spread(epochs, '.0f')} | {np.median(best):.4f} |")
+            print(lines[-1], flush=True)
+    lines.append("")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, one repeat: a smoke test")
@@ -274,6 +336,9 @@ def main(argv=None):
     torch.set_num_threads(default_threads)
     if "3" in args.sections:
         threads(small, (128, 1024), repeats, lines)
+    if "4" in args.sections:
+        seeds = (0,) if args.quick else (0, 1)
+        batch_sizes_to_target(batch_size_data(args.quick), (64, 128, 256, 512, 1024), seeds, 30, lines)
     Path(args.out).write_text("\n".join(lines))
     print("wrote", args.out)
 
