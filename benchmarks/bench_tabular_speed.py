@@ -328,14 +328,22 @@ def main(argv=None):
         f"{sklearn_ae.__version__}. Absolute times are noisy; the ratios compare runs interleaved in one process.",
         "",
     ]
+
+    def write():  # after each section, so that a long run leaves what it measured
+        Path(args.out).write_text("\n".join(lines))
+
     torch.set_num_threads(1)  # sections 1 and 2: the plain loop runs on one thread, as the estimator's fit does
     if "1" in args.sections:
         per_step(small, (128, 1024), 2, repeats, lines)
+        write()
     if "2" in args.sections:
         goal(big, repeats, lines)
+        write()
     torch.set_num_threads(default_threads)
     if "3" in args.sections:
-        threads(small, (128, 1024), repeats, lines)
+        # small: with two threads under load a step can take a second
+        threads(2_000 if args.quick else 5_000, (128, 1024), repeats, lines)
+        write()
     if "4" in args.sections:
         seeds = (0,) if args.quick else (0, 1)
         batch_sizes_to_target(batch_size_data(args.quick), (64, 128, 256, 512, 1024), seeds, 30, lines)
