@@ -33,6 +33,7 @@ from . import _state
 from ._data import SCALINGS, FittedScaling, collate_batch, fit_input_scaling, iter_row_batches, scale_rows
 from ._net import AutoencoderNet, BestWeights, DivergenceCheck, silent
 from ._streaming import StreamedArray, check_streamed, dataset_for, is_streamed, make_loader
+from ._threads import choose_threads, fit_scope, limit_threads, step_macs
 from .nn import ACTIVATIONS
 
 OPTIMIZERS = {
@@ -279,7 +280,8 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
 
         A fit that fails leaves a fitted estimator as it was.
         """
-        return _keep_state_on_failure(self, self._fit_new_state, X)
+        with fit_scope():  # the torch and BLAS threads that the fit chooses are the caller's again afterwards
+            return _keep_state_on_failure(self, self._fit_new_state, X)
 
     def _validated(self, X, reset):
         """``X`` validated: an ndarray or CSR matrix, or a :class:`StreamedArray` for data on disk."""
@@ -310,6 +312,7 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
         X, spec, scaling, seed, net = start
         with _seeded_torch(seed, net.device):
             net.initialize()
+            limit_threads(choose_threads(step_macs(net.module_, self.batch_size)))  # until fit_scope ends
             if spec.init == "pca":
                 net.module_.init_from_pca(_scaled_pca(X, scaling, spec.module_kwargs["n_components"]))
             net.partial_fit(dataset_for(X, scaling.offset, scaling.scale, self.batch_size), None, **fit_params)
@@ -346,7 +349,8 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
 
         A call that fails leaves the estimator as it was.
         """
-        return _keep_state_on_failure(self, self._partial_fit_state, X)
+        with fit_scope():  # as in fit: the threads chosen for the chunk are the caller's again afterwards
+            return _keep_state_on_failure(self, self._partial_fit_state, X)
 
     def _partial_fit_state(self, X):
         if not hasattr(self, "net_"):
@@ -365,6 +369,7 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
                 net.initialize_callbacks()
             dataset = dataset_for(X, self.scaling_offset_, self.scaling_scale_, self.batch_size)
             with _seeded_torch(_call_seed(self._seed, self.n_iter_), net.device):
+                limit_threads(choose_threads(step_macs(net.module_, self.batch_size)))  # until fit_scope ends
                 net.partial_fit(dataset, None, epochs=1)
             net.module_.eval()
         self._record_history(net)

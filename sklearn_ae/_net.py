@@ -1,9 +1,121 @@
-"""The skorch net that trains every estimator of sklearn-ae."""
+"""The skorch net that trains every estimator of sklearn-ae.
+
+skorch runs the training loop; :class:`AutoencoderNet` overrides a few of its
+hooks so that a training step costs little more than the arithmetic, which
+matters with few features, where a step does little arithmetic:
+
+- the batches are gathered from the scaled rows with one index per batch
+  (:class:`RowBatches`), without a ``DataLoader``;
+- the loss and its parts are summed over the epoch as tensors and read once
+  per epoch, not once per batch (on a GPU, a read per batch would wait for
+  the device at every step); the history holds, per epoch, one batch-level
+  row with the epoch's mean losses and its number of rows, so skorch's
+  ``PassthroughScoring`` callbacks compute the same epoch means as before;
+- :class:`DivergenceCheck` checks the summed loss every
+  :data:`DIVERGENCE_CHECK_EVERY` batches and at the end of each epoch.
+"""
+
+import math
+import weakref
 
 import torch
 from skorch import NeuralNet
 from skorch.callbacks import Callback
 from skorch.utils import to_tensor
+
+from ._data import ScaledDataset
+
+#: Batches between two checks that the training loss is finite (each check waits for a GPU to catch up).
+DIVERGENCE_CHECK_EVERY = 16
+
+#: Largest training data (scaled, float32) copied whole to a GPU; larger data is sent batch by batch.
+MAX_DEVICE_COPY_BYTES = 2**30
+
+# The scaled rows' copy on the GPU, per dataset (dropped with it).
+_ON_DEVICE = weakref.WeakKeyDictionary()
+
+#: Rows per validation batch at least: validation only infers, and larger batches cost fewer steps.
+MIN_VALIDATION_BATCH_SIZE = 1024
+
+
+class RowBatches:
+    """Batches ``(X_batch, None)`` of the rows of a :class:`~sklearn_ae._data.ScaledDataset`.
+
+    Each batch is fetched with one index (unshuffled and over all rows: one
+    slice): a gather of the scaled float32 tensor for dense data, one CSR
+    row selection scaled at once for sparse data. ``rows`` are the dataset
+    rows to use (None: all; a tensor: a subset, e.g. the training rows of a
+    validation split). With ``shuffle`` the order is a fresh
+    ``torch.randperm`` from torch's current random state at each pass, the
+    same for dense and sparse data.
+    """
+
+    def __init__(self, take, n_rows, rows, batch_size, shuffle, device):
+        self.take, self.n_rows, self.rows = take, n_rows, rows
+        self.batch_size, self.shuffle, self.device = batch_size, shuffle, device
+
+    def __len__(self):
+        n = self.n_rows if self.rows is None else len(self.rows)
+        return math.ceil(n / self.batch_size)
+
+    def __iter__(self):
+        n = self.n_rows if self.rows is None else len(self.rows)
+        order = torch.randperm(n, device=self.device) if self.shuffle else None
+        for start in range(0, n, self.batch_size):
+            stop = min(start + self.batch_size, n)
+            if order is None and self.rows is None:
+                yield self.take(slice(start, stop)), None
+                continue
+            index = order[start:stop] if order is not None else torch.arange(start, stop, device=self.device)
+            yield self.take(index if self.rows is None else self.rows[index]), None
+
+    @classmethod
+    def of(cls, dataset, batch_size, shuffle, device="cpu"):
+        """``RowBatches`` over ``dataset`` (a ``ScaledDataset`` or a ``Subset`` of one), or None for other data.
+
+        On a GPU dense scaled rows are copied to the device once (while they
+        take at most :data:`MAX_DEVICE_COPY_BYTES`), so that a batch is a
+        gather on the device, with no transfer per step.
+        """
+        rows = None
+        if isinstance(dataset, torch.utils.data.Subset):
+            dataset, rows = dataset.dataset, torch.as_tensor(dataset.indices, dtype=torch.long)
+        if not isinstance(dataset, ScaledDataset):
+            return None
+        X = dataset.X
+        if not isinstance(X, torch.Tensor):  # sparse rows, scaled batch by batch on the CPU
+
+            def take(index):
+                return dataset.__getitems__(index if isinstance(index, slice) else index.numpy())[0]
+
+            return cls(take, X.shape[0], rows, batch_size, shuffle, torch.device("cpu"))
+        device = torch.device(device)
+        if device.type != "cpu" and X.nbytes <= MAX_DEVICE_COPY_BYTES:
+            if dataset not in _ON_DEVICE or _ON_DEVICE[dataset].device != device:
+                _ON_DEVICE[dataset] = X.to(device)
+            X, rows = _ON_DEVICE[dataset], None if rows is None else rows.to(device)
+        return cls(X.__getitem__, len(X), rows, batch_size, shuffle, X.device)
+
+
+class EpochSums:
+    """The loss and its parts summed over an epoch's rows, as float64 tensors (no read per batch)."""
+
+    def __init__(self):
+        self.sums = {}
+        self.rows = 0
+
+    def add(self, loss, parts, rows):
+        for name, value in (("loss", loss), *parts.items()):
+            value = value.detach().to(torch.float64) * rows
+            self.sums[name] = self.sums[name] + value if name in self.sums else value
+        self.rows += rows
+
+    def means(self):
+        """``{name: float}``: the means per row, read from the device at once."""
+        if not self.sums:
+            return {}
+        values = torch.stack(list(self.sums.values())).cpu().tolist()
+        return {name: value / self.rows for name, value in zip(self.sums, values, strict=True)}
 
 
 class AutoencoderNet(NeuralNet):
@@ -11,54 +123,130 @@ class AutoencoderNet(NeuralNet):
 
     skorch trains toward ``y``; with ``y=None`` it would train toward zeros.
     Here :meth:`get_loss` hands the batch ``X`` itself to the criterion, which
-    returns a dict of loss parts (see :mod:`sklearn_ae._losses`). Every part
-    but the total is recorded per batch as ``train_<part>`` or
-    ``valid_<part>``, so that ``PassthroughScoring`` callbacks can average
-    them per epoch. A denoiser's validation rows are corrupted as in
-    training, with draws seeded by ``validation_seed`` (the same at every
-    epoch), so that the validation loss is the training objective.
+    returns a dict of loss parts (see :mod:`sklearn_ae._losses`). The loss
+    and every part are summed over the epoch (see the module docstring) and
+    recorded once per epoch, as ``train_loss``/``valid_loss`` and
+    ``train_<part>``/``valid_<part>`` in a batch-level row holding the
+    epoch's means and its number of rows (``train_batch_size``), so that
+    ``PassthroughScoring`` callbacks report the epoch means. A denoiser's
+    validation rows are corrupted as in training, with draws seeded by
+    ``validation_seed`` (the same at every epoch), so that the validation
+    loss is the training objective.
     """
 
     #: Seed of the corruption applied to a denoiser's validation rows (set by the estimator).
     validation_seed = 0
 
+    def get_iterator(self, dataset, training=False):
+        kwargs = self.get_params_for("iterator_train" if training else "iterator_valid")
+        batch_size = kwargs.get("batch_size", self.batch_size)
+        if batch_size == -1:
+            batch_size = len(dataset)
+        if not training and "batch_size" not in kwargs:
+            batch_size = max(batch_size, MIN_VALIDATION_BATCH_SIZE)
+        shuffle = training and kwargs.get("shuffle", False)
+        batches = RowBatches.of(dataset, batch_size, shuffle=shuffle, device=self.device)
+        return batches if batches is not None else super().get_iterator(dataset, training=training)
+
     def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
+        if iterator is None:
+            return
         if training:
-            return super().run_single_epoch(iterator, training, prefix, step_fn, **fit_params)
+            self._run_epoch(iterator, training, prefix, step_fn, **fit_params)
+            return
         with self.module_.corruption.seeded(self.validation_seed):
-            return super().run_single_epoch(iterator, training, prefix, step_fn, **fit_params)
+            self._run_epoch(iterator, training, prefix, step_fn, **fit_params)
+
+    def _run_epoch(self, iterator, training, prefix, step_fn, **fit_params):
+        sums = EpochSums()
+        batch_count = 0
+        self.history.new_batch()  # the phase's one batch-level row, filled at its end
+        for batch in iterator:
+            self.notify("on_batch_begin", batch=batch, training=training)
+            self._parts = {}
+            step = step_fn(batch, **fit_params)
+            sums.add(step["loss"], self._parts, len(batch[0]))
+            self.notify("on_batch_end", batch=batch, training=training, loss_sum=sums.sums["loss"], **step)
+            batch_count += 1
+        means = sums.means()
+        if means:
+            self.history.record_batch(prefix + "_loss", means.pop("loss"))
+            self.history.record_batch(prefix + "_batch_size", sums.rows)
+            for name, value in means.items():
+                self.history.record_batch(f"{prefix}_{name}", value)
+        self.history.record(prefix + "_batch_count", batch_count)
+
+    def on_batch_begin(self, net, batch=None, training=False, **kwargs):
+        """Nothing: the history gets one batch-level row per epoch and phase (see :meth:`_run_epoch`)."""
+
+    def _set_training(self, training=True):
+        # module.train() walks every submodule at each step; only call it when some mode differs
+        for name in self._modules + self._criteria:
+            module = getattr(self, name + "_")
+            if isinstance(module, torch.nn.Module) and any(m.training != training for m in module.modules()):
+                module.train(training)
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
         X = to_tensor(X, device=self.device)
         parts = self.criterion_(y_pred, X, module=self.module_)
-        prefix = "train_" if training else "valid_"
-        for name, value in parts.items():
-            if name != "loss":
-                self.history.record_batch(prefix + name, value.item())
+        # the step's parts, summed over the epoch by _run_epoch (the last call's, for optimizers that call twice)
+        self._parts = {name: value for name, value in parts.items() if name != "loss"}
         return parts["loss"]
 
 
 class DivergenceCheck(Callback):
-    """Stop training with an error as soon as a batch loss is NaN or infinite, saying why.
+    """Stop training with an error soon after a batch loss is NaN or infinite, saying why.
 
-    The message tells apart the usual causes: an input too large for
-    float32 arithmetic, weights that an update made non-finite (a learning
-    rate too large), an input corruption that overflowed, and a module that
-    produces non-finite values from finite weights and input.
+    The epoch's summed loss (non-finite as soon as one batch loss is) is
+    checked every :data:`DIVERGENCE_CHECK_EVERY` batches and at the end of
+    each epoch, so that a GPU is not waited for at every step; the largest
+    input value of the batches since the last check is kept to explain an
+    overflow. The message tells apart the usual causes: an input too large
+    for float32 arithmetic, weights that an update made non-finite (a
+    learning rate too large), an input corruption that overflowed, and a
+    module that produces non-finite values from finite weights and input.
     """
 
-    def on_batch_end(self, net, batch=None, training=False, loss=None, **kwargs):
-        if loss is None or torch.isfinite(loss).all():
+    def initialize(self):
+        self.batches_, self.training_, self.loss_sum_, self.largest_input_ = 0, None, None, None
+        return self
+
+    def on_batch_end(self, net, batch=None, training=False, loss_sum=None, **kwargs):
+        if loss_sum is None:
+            return
+        if training != self.training_:  # a new phase (training, validation) restarts the sum: check the last one
+            self._check(net)
+            self.training_ = training
+        x = batch[0] if isinstance(batch, (tuple, list)) else batch
+        if isinstance(x, torch.Tensor) and x.numel():
+            largest = x.detach().abs().amax()
+            seen = self.largest_input_
+            self.largest_input_ = largest if seen is None else torch.maximum(seen, largest)
+        self.loss_sum_ = loss_sum
+        self.batches_ += 1
+        if self.batches_ % DIVERGENCE_CHECK_EVERY == 0:
+            self._check(net)
+
+    def on_epoch_end(self, net, **kwargs):
+        self._check(net)
+        self.training_ = None
+
+    def on_train_end(self, net, **kwargs):
+        self._check(net)
+
+    def _check(self, net):
+        loss_sum, largest = self.loss_sum_, self.largest_input_
+        self.loss_sum_, self.largest_input_ = None, None
+        if loss_sum is None or bool(torch.isfinite(loss_sum)):
             return
         epoch = len(net.history)
         raise FloatingPointError(
-            f"Training diverged: the loss became {loss.item()} in epoch {epoch}: {self._why(net, batch)}"
+            f"Training diverged: the loss became {loss_sum.item()} in epoch {epoch}: {self._why(net, largest)}"
         )
 
     @staticmethod
-    def _why(net, batch):
-        x = batch[0] if isinstance(batch, (tuple, list)) else batch
-        largest = x.abs().max().item() if x is not None and x.numel() else 0.0
+    def _why(net, largest):
+        largest = 0.0 if largest is None else largest.item()
         if largest**2 > torch.finfo(torch.float32).max:
             return (
                 f"the input the network sees reaches {largest:.3g}, whose square overflows float32; "
@@ -106,17 +294,15 @@ class BestWeights(Callback):
 
     @staticmethod
     def _validation_loss(net, dataset):
-        """The mean validation loss per row, as skorch's ``valid_loss`` weighs it."""
-        total, rows = 0.0, 0
+        """The mean validation loss per row, as skorch's ``valid_loss`` weighs it (one read from the device)."""
+        sums = EpochSums()
         net.module_.eval()
         net.criterion_.eval()
         with torch.no_grad(), net.module_.corruption.seeded(net.validation_seed):
             for Xi, _ in net.get_iterator(dataset, training=False):
                 Xi = to_tensor(Xi, device=net.device)
-                loss = net.criterion_(net.infer(Xi), Xi, module=net.module_)["loss"]
-                total += loss.item() * len(Xi)
-                rows += len(Xi)
-        return total / max(rows, 1)
+                sums.add(net.criterion_(net.infer(Xi), Xi, module=net.module_)["loss"], {}, len(Xi))
+        return sums.means().get("loss", 0.0)
 
 
 def silent(*args, **kwargs):
