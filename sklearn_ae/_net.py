@@ -146,7 +146,11 @@ class AutoencoderNet(NeuralNet):
             batch_size = max(batch_size, MIN_VALIDATION_BATCH_SIZE)
         shuffle = training and kwargs.get("shuffle", False)
         batches = RowBatches.of(dataset, batch_size, shuffle=shuffle, device=self.device)
-        return batches if batches is not None else super().get_iterator(dataset, training=training)
+        if batches is not None:
+            return batches
+        # other data (read from disk: see _streaming.BlockLoader) gets the same batch sizes
+        iterator = self.iterator_train if training else self.iterator_valid
+        return iterator(dataset, **{**kwargs, "batch_size": batch_size})
 
     def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
         if iterator is None:
@@ -168,6 +172,7 @@ class AutoencoderNet(NeuralNet):
             sums.add(step["loss"], self._parts, len(batch[0]))
             self.notify("on_batch_end", batch=batch, training=training, loss_sum=sums.sums["loss"], **step)
             batch_count += 1
+        self._parts = {}  # nothing of the last step's graph stays on the net (a net is deep-copied by partial_fit)
         means = sums.means()
         if means:
             self.history.record_batch(prefix + "_loss", means.pop("loss"))
@@ -190,7 +195,7 @@ class AutoencoderNet(NeuralNet):
         X = to_tensor(X, device=self.device)
         parts = self.criterion_(y_pred, X, module=self.module_)
         # the step's parts, summed over the epoch by _run_epoch (the last call's, for optimizers that call twice)
-        self._parts = {name: value for name, value in parts.items() if name != "loss"}
+        self._parts = {name: value.detach() for name, value in parts.items() if name != "loss"}
         return parts["loss"]
 
 

@@ -151,14 +151,14 @@ def make_loader(dataset, batch_size, shuffle=False, collate_fn=None, **kwargs):
 class BlockLoader:
     """Batches of a :class:`StreamedDataset` (or a ``Subset`` of one), each block read once per pass.
 
-    It draws from torch's global generator what a ``DataLoader`` draws (its
-    base seed, then with ``shuffle`` the sampler's seed) and, with
-    ``shuffle``, the same permutation of the rows. The rows are then
-    grouped by block in a random order of the blocks (a stable grouping:
-    within a block they keep the permutation's order) and cut into
-    batches, which may span consecutive blocks. Without ``shuffle`` the
-    rows are grouped by block in their order. With one block, the batches
-    are exactly a ``DataLoader``'s. One block is held at a time, with the
+    With ``shuffle`` it draws from torch's global generator the permutation
+    of the rows that the in-memory path draws (``_net.RowBatches``). The
+    rows are then grouped by block, the blocks in the order of their first
+    row in the permutation (a stable grouping: within a block the rows keep
+    the permutation's order), and cut into batches, which may span
+    consecutive blocks. Without ``shuffle`` the rows are grouped by block in
+    their order. With one block, the batches are exactly the in-memory
+    path's. One block is held at a time, with the
     rows taken from it that wait for the next batch.
     """
 
@@ -175,14 +175,14 @@ class BlockLoader:
             base, rows = self.dataset, np.arange(len(self.dataset))
         index = np.int32 if len(base) < 2**31 else np.int64  # row numbers: 4 bytes per row where they fit
         rows = rows.astype(index)
-        torch.empty((), dtype=torch.int64).random_()  # the DataLoader's base seed
         if self.shuffle:
-            generator = torch.Generator().manual_seed(int(torch.empty((), dtype=torch.int64).random_().item()))
-            rows = rows[torch.randperm(len(rows), generator=generator).numpy()]
+            # the permutation that the in-memory path draws (_net.RowBatches), from torch's global generator;
+            # the blocks then come in the order of their first row in it (random, and no further draw)
+            rows = rows[torch.randperm(len(rows)).numpy()]
             blocks = rows // base.block_rows
-            present = np.unique(blocks)
+            present, first = np.unique(blocks, return_index=True)
             rank = np.empty(present.max() + 1, dtype=index)
-            rank[present[torch.randperm(len(present), generator=generator).numpy()]] = np.arange(len(present))
+            rank[present] = np.argsort(np.argsort(first))
             order = np.argsort(rank[blocks], kind="stable")
         else:
             order = np.argsort(rows // base.block_rows, kind="stable")
