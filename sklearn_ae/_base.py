@@ -327,7 +327,8 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
         history = [row for row in net.history if "train_loss" in row]
         self.n_iter_ = len(history)
         self.loss_curve_ = np.array([row["train_loss"] for row in history], dtype=np.float64)
-        if any("valid_loss" in row for row in history):
+        # a validation split (now, or in the fit that partial_fit continues): one loss per complete epoch
+        if net.train_split is not None or any("valid_loss" in row for row in history):
             self.validation_loss_curve_ = np.array([row.get("valid_loss", np.nan) for row in history], dtype=np.float64)
         else:
             self.validation_loss_curve_ = None
@@ -457,7 +458,8 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
 
         Pickle, ``copy.deepcopy`` and skops store this; unpickling it runs no
         code of the net's (see :mod:`sklearn_ae._state`). The optimizer's
-        state is not kept.
+        state is kept the same way (tensors as safetensors bytes, the rest as
+        JSON), so that training continues exactly where it stopped.
         """
         state = dict(super().__getstate__())  # a copy: object.__getstate__ returns the __dict__ itself
         state.pop("_spec", None)  # rebuilt from the parameters
@@ -469,6 +471,8 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
                 "history": net_state.history,
                 "validation_seed": net_state.validation_seed,
             }
+            if getattr(net, "optimizer_", None) is not None:
+                state["_net_state"]["optimizer"] = _state.optimizer_to_plain(net.optimizer_)
         return state
 
     def __setstate__(self, state):
@@ -476,11 +480,17 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
         saved = state.pop("_net_state", None)
         super().__setstate__(state)
         if saved is not None:
-            if not isinstance(saved, dict) or set(saved) != {"weights", "history", "validation_seed"}:
-                raise ValueError("The saved network state must hold 'weights', 'history' and 'validation_seed'.")
+            keys = {"weights", "history", "validation_seed"}
+            if not isinstance(saved, dict) or not keys <= set(saved) <= keys | {"optimizer"}:
+                raise ValueError(
+                    "The saved network state must hold 'weights', 'history', 'validation_seed' and, optionally, "
+                    "'optimizer'."
+                )
             tensors, aliases = _state.weights_from_bytes(saved["weights"])
             net_state = _state.NetState(tensors, aliases, saved["history"], int(saved["validation_seed"]))
             self.net_ = _state.restore_net(self, net_state)
+            if "optimizer" in saved:  # training continues where it stopped (partial_fit in another process)
+                _state.optimizer_from_plain(self.net_.optimizer_, saved["optimizer"])
             self._spec = self._network_spec(self.n_features_in_)
 
     def __sklearn_tags__(self):

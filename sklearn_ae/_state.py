@@ -9,8 +9,11 @@ scalars. The estimators' ``__getstate__`` (pickle, ``copy.deepcopy``, skops)
 and :func:`sklearn_ae.save` write this instead of the net; the net is
 rebuilt from the estimator's parameters (the same builder as ``fit``) and
 the weights are loaded strictly: every name present, none extra, each of
-the shape and dtype that the parameters give. The optimizer's state is not
-kept: a rebuilt net has a fresh optimizer.
+the shape and dtype that the parameters give. :func:`sklearn_ae.save` does
+not keep the optimizer's state (a loaded net has a fresh optimizer); pickle,
+``copy.deepcopy`` and skops keep it as plain data too
+(:func:`optimizer_to_plain`), so that a model shipped between processes
+continues training exactly.
 """
 
 import dataclasses
@@ -198,3 +201,47 @@ def restore_net(estimator, state):
         raise ValueError("The training history must be a list of epochs (dicts).")
     net.history = History(history)
     return net
+
+
+def optimizer_to_plain(optimizer):
+    """The ``optimizer``'s state as plain data: its tensors as safetensors bytes and the rest as JSON.
+
+    Kept by pickle, ``copy.deepcopy`` and skops (not by :func:`sklearn_ae.save`)
+    so that a model shipped between processes, as dask-ml's ``Incremental``
+    does between two ``partial_fit`` calls, continues training exactly where
+    it stopped.
+    """
+    from safetensors.torch import save
+
+    state = optimizer.state_dict()
+    tensors, values = {}, {}
+    for index, entries in state["state"].items():
+        for key, value in entries.items():
+            name = f"{index}.{key}"
+            if isinstance(value, torch.Tensor):
+                tensors[name] = value.detach().to("cpu", copy=True).contiguous()
+            else:
+                values[name] = value
+    document = {"values": values, "param_groups": state["param_groups"]}
+    return {"tensors": save(tensors), "document": json.dumps(document, default=_json_default)}
+
+
+def optimizer_from_plain(optimizer, plain):
+    """Load :func:`optimizer_to_plain`'s data into ``optimizer`` (a fresh one of the same net); no code runs."""
+    from safetensors.torch import load
+
+    if not isinstance(plain, dict) or set(plain) != {"tensors", "document"}:
+        raise ValueError("The saved optimizer state must hold 'tensors' and 'document'.")
+    try:
+        tensors = load(bytes(plain["tensors"]))
+        document = json.loads(plain["document"])
+        groups, values = document["param_groups"], document["values"]
+    except Exception as exc:  # safetensors and json raise their own error types
+        raise ValueError(f"The saved optimizer state is not valid: {exc}") from None
+    state = {}
+    for name, value in [*tensors.items(), *values.items()]:
+        index, _, key = name.partition(".")
+        state.setdefault(int(index), {})[key] = value
+    device = next(iter(optimizer.param_groups[0]["params"])).device
+    state = {i: {k: v.to(device) if isinstance(v, torch.Tensor) else v for k, v in s.items()} for i, s in state.items()}
+    optimizer.load_state_dict({"state": state, "param_groups": groups})

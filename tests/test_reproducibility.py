@@ -60,10 +60,10 @@ def test_pickle_round_trip_is_exact():
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="simulates a machine without CUDA")
 def test_model_saved_for_cuda_loads_without_gpu():
-    """A net whose device says CUDA unpickles on a CPU-only machine (skorch maps it to the CPU)."""
+    """A model fitted for CUDA unpickles on a CPU-only machine, with a warning (the net is rebuilt on the CPU)."""
     ae = AutoencoderTransformer(3, random_state=0, device="cpu", **FAST).fit(X)
     expected = ae.transform(X)
-    ae.net_.device = "cuda"
+    ae.device = "cuda"  # what a model fitted on a GPU holds (the net is rebuilt from the parameters on unpickling)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         loaded = pickle.loads(pickle.dumps(ae))

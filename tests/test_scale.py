@@ -1,5 +1,6 @@
 """partial_fit, a scaling fitted beforehand, and out-of-core fit/transform of arrays on disk (issue 11)."""
 
+import pickle
 import tracemalloc
 
 import numpy as np
@@ -322,3 +323,16 @@ def test_block_loader_property(n, block_rows, batch_size, kept, shuffle, seed):
     if not shuffle:  # grouped by block, in the subset's order within a block
         blocks = seen // block_rows
         assert list(blocks) == sorted(blocks)
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_partial_fit_continues_exactly_after_pickling(cls, low_rank):
+    """dask-ml ships the model between processes between two partial_fit calls: the optimizer's state travels."""
+    chunks = np.array_split(low_rank, 3)
+    local = cls(**FAST)
+    shipped = cls(**FAST)
+    for chunk in chunks:
+        local.partial_fit(chunk)
+        shipped = pickle.loads(pickle.dumps(shipped.partial_fit(chunk)))
+    assert shipped.n_samples_seen_ == local.n_samples_seen_
+    np.testing.assert_array_equal(shipped.transform(low_rank), local.transform(low_rank))
