@@ -6,7 +6,8 @@ how they train it. A subclass supplies two hooks:
 
 - ``_network_spec(n_features)``: the :class:`~sklearn_ae._spec.NetworkSpec`
   that its parameters ask for (built by :mod:`sklearn_ae._spec`);
-- ``_after_fit(X, partial)``: statistics computed from the fitted network (``partial``: after a ``partial_fit`` chunk).
+- ``_after_fit(X, partial, pca)``: statistics computed from the fitted network (``partial``: after a
+  ``partial_fit`` chunk; ``pca``: the fit's PCA start, or None).
 """
 
 import copy
@@ -200,7 +201,7 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
         """The :class:`~sklearn_ae._spec.NetworkSpec` that the parameters ask for, for data of ``n_features``."""
 
     @abstractmethod
-    def _after_fit(self, X, *, partial=False):
+    def _after_fit(self, X, *, partial=False, pca=None):
         """Compute statistics from the fitted network; ``X`` is the validated training data."""
 
     # ---------------------------------------------------------------- fitting
@@ -308,18 +309,24 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
         return _Start(X, spec, scaling, seed, net)
 
     def _initialize_and_train(self, start, **fit_params):
-        """Initialise ``start.net`` (with the PCA start) and train it, under the seeded global generator."""
+        """Initialise ``start.net`` (with the PCA start) and train it, under the seeded global generator.
+
+        Returns the PCA start (a :class:`PCAStart`), or None without one.
+        """
         X, spec, scaling, seed, net = start
+        pca = None
         with _seeded_torch(seed, net.device):
             net.initialize()
             limit_threads(choose_threads(step_macs(net.module_, self.batch_size)))  # until fit_scope ends
             if spec.init == "pca":
-                net.module_.init_from_pca(_scaled_pca(X, scaling, spec.module_kwargs["n_components"]))
+                pca = _scaled_pca(X, scaling, spec.module_kwargs["n_components"])
+                net.module_.init_from_pca(pca)
             net.partial_fit(dataset_for(X, scaling.offset, scaling.scale, self.batch_size), None, **fit_params)
         net.module_.eval()  # inference mode from now on: no corruption, and inference leaves the module as it is
         self.n_components_ = spec.module_kwargs["n_components"]
         self.scaling_offset_, self.scaling_scale_ = scaling.offset, scaling.scale
         self._spec, self._seed = spec, seed
+        return pca
 
     def _record_history(self, net):
         self.net_ = net
@@ -335,14 +342,14 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
 
     def _fit_new_state(self, X):
         start = self._start(X)
-        self._initialize_and_train(start)
+        pca = self._initialize_and_train(start)
         net, X = start.net, start.X
         self._record_history(net)
         best = dict(net.callbacks_).get("best_weights")
         self.best_epoch_ = best.best_epoch_ if best is not None else self.n_iter_
         self.n_samples_seen_ = X.shape[0]
         self._warn_if_interrupted()
-        self._after_fit(X)
+        self._after_fit(X, pca=pca)
         return X
 
     def _partial_fit(self, X):

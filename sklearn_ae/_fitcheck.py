@@ -27,8 +27,14 @@ MAX_FEATURES = 2000
 BATCH_ROWS = 1024
 
 
-def check_fit(estimator, X):
+def check_fit(estimator, X, squared_error=None, pca=None):
     """Compare the fitted ``estimator``'s training reconstruction with PCA's, in the scaled space.
+
+    ``squared_error`` (the per-row squared reconstruction errors of ``X`` in
+    the scaled space) and ``pca`` (the PCA start of the fit, a
+    :class:`~sklearn_ae._base.PCAStart`) are computed here when not given;
+    the fit passes those it already has, which saves a pass of the network
+    and of PCA over the training rows.
 
     Returns the ratio of :func:`warn_if_worse_than_pca`, None when the check does not apply.
     """
@@ -41,14 +47,16 @@ def check_fit(estimator, X):
         return None
     offset, scale = estimator.scaling_offset_, estimator.scaling_scale_
     scaling = InputScaling(offset=offset, scale=scale, mean=None, std=None)
-    start = _scaled_pca(X, scaling, k, batch_size=BATCH_ROWS)
+    start = _scaled_pca(X, scaling, k, batch_size=BATCH_ROWS) if pca is None else pca
     total = sum(
         float(((scale_rows(b, offset, scale, np.float64) - start.mean_) ** 2).sum())
         for b in iter_row_batches(X, BATCH_ROWS)
     )
     pca_sse = max(total - float(np.sum(start.explained_variance_)) * (n_samples - 1), 0.0)
-    mean_output = estimator._spec.mean_output
-    errors = estimator._run(lambda m, x: ((x - mean_output(m, m.encode(x))) ** 2).sum(dim=1), X, np.float64)
+    if squared_error is None:
+        mean_output = estimator._spec.mean_output
+        squared_error = estimator._run(lambda m, x: ((x - mean_output(m, m.encode(x))) ** 2).sum(dim=1), X, np.float64)
+    errors = np.asarray(squared_error)
     noise = getattr(estimator, "noise", None)
     advice = ADVICE if noise is None else DENOISER_ADVICE.format(noise=noise, level=estimator.noise_level)
     return warn_if_worse_than_pca(float(errors.sum()), pca_sse, k, advice)

@@ -312,7 +312,7 @@ class AutoencoderTransformer(RoutedKwargsMixin, CodeTransformerMixin, BaseAutoen
     def _network_spec(self, n_features):
         return autoencoder_spec(self.get_params(deep=False), n_features)
 
-    def _after_fit(self, X, *, partial=False):
+    def _after_fit(self, X, *, partial=False, pca=None):
         n_samples, n_features = X.shape
         k = self.n_components_
 
@@ -335,7 +335,7 @@ class AutoencoderTransformer(RoutedKwargsMixin, CodeTransformerMixin, BaseAutoen
         validation = _validation_rows(self.net_, n_samples)
         self.noise_variance_ = noise_variance(squared_error, _off_manifold(n_features, k), validation)
         if not partial:  # one epoch on one chunk is not a finished fit
-            check_fit(self, X)  # warns when training did not beat PCA (_fitcheck.py)
+            check_fit(self, X, squared_error, pca)  # warns when training did not beat PCA (_fitcheck.py)
 
     # ------------------------------------------------------------ public API
     def score_samples(self, X):

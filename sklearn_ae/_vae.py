@@ -313,7 +313,7 @@ class VAETransformer(CodeTransformerMixin, BaseAutoencoder):
         warmup = (("kl_warmup", KLWarmup(self.kl_warmup_epochs)),) if self.kl_warmup_epochs else ()
         return vae_spec(self.get_params(deep=False), n_features, callbacks=warmup)
 
-    def _after_fit(self, X, *, partial=False):
+    def _after_fit(self, X, *, partial=False, pca=None):
         self._score_seed = _seed_from(self.random_state)
         direction = np.random.default_rng([self._score_seed, 1]).standard_normal(X.shape[1])
         self._score_direction = direction / np.linalg.norm(direction)
