@@ -85,9 +85,9 @@ def plain_loop(X, batch_size, epochs, seed, n_components=2):
 class TimedTransformer(AutoencoderTransformer):
     """The transformer, recording how long ``_after_fit`` takes (a benchmark's probe, not an estimator)."""
 
-    def _after_fit(self, X):
+    def _after_fit(self, X, **kwargs):
         t0 = time.perf_counter()
-        super()._after_fit(X)
+        super()._after_fit(X, **kwargs)
         self.after_fit_seconds_ = time.perf_counter() - t0
 
 
