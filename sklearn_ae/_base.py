@@ -31,7 +31,7 @@ from skorch.callbacks import EarlyStopping, PassthroughScoring, ProgressBar
 from skorch.dataset import ValidSplit
 
 from . import _state
-from ._data import SCALINGS, FittedScaling, collate_batch, fit_input_scaling, iter_row_batches, scale_rows
+from ._data import SCALINGS, FittedScaling, collate_batch, column_range, fit_input_scaling, iter_row_batches, scale_rows
 from ._net import AutoencoderNet, BestWeights, DivergenceCheck, silent
 from ._streaming import StreamedArray, check_streamed, dataset_for, is_streamed, make_loader
 from ._threads import choose_threads, fit_scope, limit_threads, step_macs
@@ -84,8 +84,8 @@ def _check_unit_interval(X, scaling, what):
     if isinstance(scaling, FittedScaling) or scaling not in (None, "minmax"):
         raise ValueError(f"{what} needs data in [0, 1]; use scaling=None or 'minmax', not {scaling!r}.")
     if scaling is None:
-        low = min(b.min() for b in iter_row_batches(X, 4096))  # batched: X may be read from disk
-        high = max(b.max() for b in iter_row_batches(X, 4096))
+        column_low, column_high = column_range(X)  # one pass (X may be read from disk)
+        low, high = column_low.min(), column_high.max()
         if low < 0 or high > 1:
             raise ValueError(
                 f"{what} needs X in [0, 1], but X ranges over [{low:.3g}, {high:.3g}]; rescale it or use "

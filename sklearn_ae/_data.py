@@ -52,11 +52,7 @@ def fit_scaling(X, kind, *, moments=None):
         return np.zeros(n_features), np.ones(n_features)
     moments = feature_moments(X) if moments is None else moments
     if kind == "minmax":
-        if sp.issparse(X):
-            low, high = (np.asarray(a, dtype=np.float64).ravel() for a in min_max_axis(X, axis=0))
-        else:  # batched: X may be read from disk (see sklearn_ae._streaming)
-            low = np.min([b.min(axis=0) for b in iter_row_batches(X, 4096)], axis=0).astype(np.float64)
-            high = np.max([b.max(axis=0) for b in iter_row_batches(X, 4096)], axis=0).astype(np.float64)
+        low, high = column_range(X)
         return low, _scale_or_one(high - low, moments.magnitude)
     if kind == "standard":
         return moments.mean, _scale_or_one(moments.std, moments.magnitude)
@@ -235,6 +231,23 @@ def scale_rows(X, offset, scale, dtype=np.float32):
     if sp.issparse(X):
         X = X.toarray()
     return ((X - offset) / scale).astype(dtype, copy=False)
+
+
+def column_range(X, batch_size=4096):
+    """``(low, high)``: each feature's minimum and maximum over the rows of ``X``, float64, in one pass.
+
+    Dense input is read ``batch_size`` rows at a time (it may be read from
+    disk: see :mod:`sklearn_ae._streaming`); CSR input counts its implicit
+    zeros.
+    """
+    if sp.issparse(X):
+        return tuple(np.asarray(a, dtype=np.float64).ravel() for a in min_max_axis(X, axis=0))
+    low = high = None
+    for b in iter_row_batches(X, batch_size):
+        b_low, b_high = b.min(axis=0), b.max(axis=0)
+        low = b_low if low is None else np.minimum(low, b_low)
+        high = b_high if high is None else np.maximum(high, b_high)
+    return low.astype(np.float64), high.astype(np.float64)
 
 
 def iter_row_batches(X, batch_size):
