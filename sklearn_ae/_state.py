@@ -120,8 +120,9 @@ def _placeholder_corruption(spec, n_features):
 
 
 def _restore_device(device):
-    if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
+    """The device to rebuild on: the fit's own choice, except that a CUDA model without CUDA loads on the CPU."""
+    from ._base import _resolve_device
+
     if device.startswith("cuda") and not torch.cuda.is_available():
         warnings.warn(
             f"The model asks for device={device!r}, but no CUDA device is available: it is loaded on the CPU.",
@@ -129,7 +130,7 @@ def _restore_device(device):
             stacklevel=4,
         )
         return "cpu"
-    return device
+    return _resolve_device(device)
 
 
 def check_weights(expected, tensors, aliases):
@@ -172,7 +173,7 @@ def restore_net(estimator, state):
     :func:`check_weights`). A model saved on a GPU is loaded on the CPU when
     no GPU is available (with a warning).
     """
-    from ._base import _GLOBAL_RNG_LOCK
+    from ._base import _seeded_torch
 
     n_features = estimator.n_features_in_
     spec = _placeholder_corruption(estimator._network_spec(n_features), n_features)
@@ -186,8 +187,7 @@ def restore_net(estimator, state):
         with torch.device("meta"):
             probe = net.module(**net.get_params_for("module"))
         check_weights(probe.state_dict(), state.tensors, state.aliases)
-    cuda_devices = [torch.device(device).index or 0] if device.startswith("cuda") else []
-    with _GLOBAL_RNG_LOCK, torch.random.fork_rng(devices=cuda_devices):  # the caller's generator is untouched
+    with _seeded_torch(state.validation_seed, device):  # the caller's generator is untouched
         net.initialize()
     weights = check_weights(net.module_.state_dict(), state.tensors, state.aliases)
     net.module_.load_state_dict(weights, strict=True)
