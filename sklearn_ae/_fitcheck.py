@@ -27,6 +27,27 @@ MAX_FEATURES = 2000
 BATCH_ROWS = 1024
 
 
+def _applies(estimator, X):
+    n_samples, n_features = X.shape
+    return n_features <= MAX_FEATURES and n_samples >= 2 and estimator.n_components_ < min(n_samples, n_features)
+
+
+def reference_pca(estimator, X):
+    """PCA of ``X`` in the fitted ``estimator``'s scaled space, at its code width.
+
+    A :class:`~sklearn_ae._base.PCAStart`, or None where the comparison does not apply: over ``MAX_FEATURES`` features,
+    fewer than two rows, or a code at least as wide as the data (PCA then
+    leaves no residual).
+    """
+    from ._base import _scaled_pca
+    from ._data import InputScaling
+
+    if not _applies(estimator, X):
+        return None
+    scaling = InputScaling(offset=estimator.scaling_offset_, scale=estimator.scaling_scale_, mean=None, std=None)
+    return _scaled_pca(X, scaling, estimator.n_components_, batch_size=BATCH_ROWS)
+
+
 def check_fit(estimator, X, squared_error=None, pca=None):
     """Compare the fitted ``estimator``'s training reconstruction with PCA's, in the scaled space.
 
@@ -38,16 +59,13 @@ def check_fit(estimator, X, squared_error=None, pca=None):
 
     Returns the ratio of :func:`warn_if_worse_than_pca`, None when the check does not apply.
     """
-    from ._base import _scaled_pca
-    from ._data import InputScaling, iter_row_batches, scale_rows
+    from ._data import iter_row_batches, scale_rows
 
-    n_samples, n_features = X.shape
-    k = estimator.n_components_
-    if n_features > MAX_FEATURES or n_samples < 2 or k >= min(n_samples, n_features):
+    if not _applies(estimator, X):
         return None
+    n_samples = X.shape[0]
     offset, scale = estimator.scaling_offset_, estimator.scaling_scale_
-    scaling = InputScaling(offset=offset, scale=scale, mean=None, std=None)
-    start = _scaled_pca(X, scaling, k, batch_size=BATCH_ROWS) if pca is None else pca
+    start = reference_pca(estimator, X) if pca is None else pca
     total = sum(
         float(((scale_rows(b, offset, scale, np.float64) - start.mean_) ** 2).sum())
         for b in iter_row_batches(X, BATCH_ROWS)
@@ -59,7 +77,7 @@ def check_fit(estimator, X, squared_error=None, pca=None):
     errors = np.asarray(squared_error)
     noise = getattr(estimator, "noise", None)
     advice = ADVICE if noise is None else DENOISER_ADVICE.format(noise=noise, level=estimator.noise_level)
-    return warn_if_worse_than_pca(float(errors.sum()), pca_sse, k, advice)
+    return warn_if_worse_than_pca(float(errors.sum()), pca_sse, estimator.n_components_, advice)
 
 
 ADVICE = (

@@ -49,7 +49,7 @@ def fit_gaussian_from(moments):
     return cov + ridge * np.eye(k)
 
 
-def noise_variance(squared_error, n_directions, validation=None):
+def noise_variance(squared_error, n_directions, validation=None, floor=0.0):
     """Residual variance per direction from the per-row squared residuals ``squared_error``.
 
     ``n_directions`` is the number of directions the residual lives in (``d - k``
@@ -59,8 +59,11 @@ def noise_variance(squared_error, n_directions, validation=None):
     ``sum(squared_error[validation]) / (n_directions * n_validation)``: an
     estimate for rows the network has not seen. Without (or with none), it is
     the training estimate ``sum(squared_error) / (n_directions * (n - 1))``,
-    which for PCA's reconstruction is PCA's ``noise_variance_``. Floored at
-    ``1e-10``.
+    which for PCA's reconstruction is PCA's ``noise_variance_``.
+
+    The result is at least ``floor`` (the estimators pass PCA's noise variance
+    on the same rows: the density is never more sure of the residual than
+    PCA, a model that does not overfit, is) and at least ``1e-10``.
     """
     squared_error = np.asarray(squared_error, dtype=np.float64)
     n_directions = max(int(n_directions), 1)
@@ -69,7 +72,7 @@ def noise_variance(squared_error, n_directions, validation=None):
         variance = rows.sum() / (n_directions * len(rows))
     else:
         variance = squared_error.sum() / (n_directions * max(len(squared_error) - 1, 1))
-    return max(float(variance), 1e-10)
+    return max(float(variance), float(floor), 1e-10)
 
 
 def gaussian_logpdf(Z, mean, cov):

@@ -8,7 +8,7 @@ from sklearn.utils._param_validation import StrOptions
 
 from ._base import BaseAutoencoder, CodeTransformerMixin
 from ._docstrings import fill_doc
-from ._fitcheck import check_fit
+from ._fitcheck import check_fit, reference_pca
 from ._likelihood import (
     activation_width,
     fit_gaussian,
@@ -211,7 +211,10 @@ class AutoencoderTransformer(RoutedKwargsMixin, CodeTransformerMixin, BaseAutoen
     noise_variance_ : float
         Variance of the reconstruction residual per off-manifold direction,
         in the scaled space, measured on the early-stopping validation rows
-        when there are any, else on the training rows (see :meth:`score_samples`).
+        when there are any, else on the training rows, and at least PCA's
+        ``noise_variance_`` at the same width on the same rows (see
+        :meth:`score_samples`; over 2000 features that floor is only applied
+        with ``init="pca"``, which computes PCA anyway).
 
     See Also
     --------
@@ -331,9 +334,12 @@ class AutoencoderTransformer(RoutedKwargsMixin, CodeTransformerMixin, BaseAutoen
             stats = code_and_residual(X)
             self.code_mean_, self.code_covariance_ = fit_gaussian(stats.code)
             squared_error = stats.squared_error
-        # the residuals of rows the network was not trained on, where there are any: see score_samples
+        # the residuals of rows the network was not trained on, where there are any, and never below PCA's noise
+        # variance on the same rows (see score_samples)
+        pca = reference_pca(self, X) if pca is None else pca
         validation = _validation_rows(self.net_, n_samples)
-        self.noise_variance_ = noise_variance(squared_error, _off_manifold(n_features, k), validation)
+        floor = 0.0 if pca is None else pca.noise_variance_
+        self.noise_variance_ = noise_variance(squared_error, _off_manifold(n_features, k), validation, floor)
         if not partial:  # one epoch on one chunk is not a finished fit
             check_fit(self, X, squared_error, pca)  # warns when training did not beat PCA (_fitcheck.py)
 
@@ -362,9 +368,18 @@ class AutoencoderTransformer(RoutedKwargsMixin, CodeTransformerMixin, BaseAutoen
         too small for new rows, whose likelihood then collapses. Without a
         validation split (``early_stopping=False`` or ``max_epochs=0``) it is
         the training rows' ``sum ||x - decoder(z)||^2 / ((d - k)(n - 1))``.
-        So with ``max_epochs=0`` (a linear network at the PCA solution) this
-        equals PCA's score exactly; a better held-out reconstruction shrinks
-        ``noise_variance_`` and raises the likelihood. For ``k >= d`` there is
+        Either way it is at least PCA's noise variance at the same width on
+        the same training rows: rows unlike the training rows (the held-out
+        fold of unshuffled ``KFold`` on a file sorted by class, a drifting
+        stream) are reconstructed worse by both models, and a network's edge
+        over PCA measured on rows like its training rows shrinks there, so a
+        smaller variance would make the held-out score collapse even where
+        the network reconstructs those rows better than PCA. The density is
+        therefore never more certain of the residual than PCA's, and the
+        score ranks the autoencoder against PCA by held-out reconstruction
+        (``benchmarks/results_likelihood.md``). With ``max_epochs=0`` (a
+        linear network at the PCA solution) this equals PCA's score exactly.
+        For ``k >= d`` there is
         no off-manifold direction and the last two terms become a Gaussian of
         variance ``noise_variance_`` on all ``d`` residual coordinates.
 

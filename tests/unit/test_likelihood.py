@@ -170,3 +170,11 @@ def test_noise_variance_on_validation_rows_is_their_mean_per_direction():
 def test_noise_variance_is_floored():
     assert noise_variance(np.zeros(4), 3) == 1e-10
     assert noise_variance(np.zeros(4), 3, np.array([1])) == 1e-10
+
+
+def test_noise_variance_is_at_least_the_floor():
+    squared_error = np.array([1.0, 1.0, 1.0, 20.0, 20.0])  # by hand: validation [3, 4] -> 40 / (5 * 2) = 4.0
+    assert noise_variance(squared_error, 5, np.array([3, 4]), floor=3.0) == pytest.approx(4.0, rel=1e-12)
+    assert noise_variance(squared_error, 5, np.array([3, 4]), floor=6.5) == 6.5
+    assert noise_variance(squared_error, 5, [0], floor=0.5) == 0.5  # 1 / 5 = 0.2 < 0.5
+    assert noise_variance(np.zeros(4), 3, floor=0.0) == 1e-10
