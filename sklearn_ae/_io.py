@@ -16,6 +16,8 @@ import importlib
 import json
 import math
 import numbers
+import reprlib
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +25,7 @@ import torch
 
 from . import _state
 from ._data import FittedScaling
+from .exceptions import InconsistentVersionWarning
 
 FORMAT = "sklearn-ae"
 FORMAT_VERSION = 1
@@ -567,4 +570,22 @@ def load(path, trusted=None):
     estimator = reader.estimator(record, "estimator")
     unused = sorted(set(tensors) - reader.used)
     _expect(not unused, f"{path}: the file holds tensors that the document does not use: {unused}.")
+    _warn_if_other_versions(path, document["versions"])
     return estimator
+
+
+#: The libraries whose version changes what a loaded model computes.
+COMPUTING_LIBRARIES = ("sklearn_ae", "torch", "sklearn")
+
+
+def _warn_if_other_versions(path, saved):
+    """:class:`~sklearn_ae.exceptions.InconsistentVersionWarning` when ``saved`` names other versions."""
+    current = _versions()
+    differ = {name: _shown(saved.get(name)) for name in COMPUTING_LIBRARIES if saved.get(name) != current[name]}
+    if differ:
+        warnings.warn(InconsistentVersionWarning(path, differ, {name: current[name] for name in differ}), stacklevel=3)
+
+
+def _shown(version):
+    """A saved version as the warning shows it: a string as it is, anything else as its repr, either cut short."""
+    return reprlib.repr(version)[1:-1] if isinstance(version, str) else reprlib.repr(version)

@@ -19,4 +19,34 @@ class PCAWorseWarning(UserWarning):
     """
 
 
-__all__ = ["PCAWorseWarning"]
+class InconsistentVersionWarning(UserWarning):
+    """A file read by :func:`~sklearn_ae.load` was written with other versions of the libraries that compute.
+
+    The model loads (the format is the same), but sklearn-ae, torch or
+    scikit-learn may compute differently in another version, so its outputs
+    need not equal, bit for bit, those of the process that saved it. Like
+    :class:`sklearn.exceptions.InconsistentVersionWarning` for pickles.
+
+    Attributes
+    ----------
+    saved_versions : dict
+        The versions that wrote the file, of the libraries that differ.
+    current_versions : dict
+        This process's versions of the same libraries.
+    """
+
+    def __init__(self, path, saved_versions, current_versions):
+        self.saved_versions, self.current_versions = dict(saved_versions), dict(current_versions)
+        differences = ", ".join(
+            f"{name} {saved_versions[name]} (now {current_versions[name]})" for name in saved_versions
+        )
+        super().__init__(
+            f"{path} was written with {differences}. The model loads, but its outputs may differ from those of "
+            "the process that saved it; refit, or save again with these versions, to be sure."
+        )
+
+    def __str__(self):
+        return self.args[0]
+
+
+__all__ = ["InconsistentVersionWarning", "PCAWorseWarning"]

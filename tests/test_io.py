@@ -24,6 +24,7 @@ from sklearn.datasets import load_digits
 from sklearn.decomposition import PCA
 
 from sklearn_ae import AutoencoderOutlierDetector, AutoencoderTransformer, FittedScaling, VAETransformer, load, save
+from sklearn_ae.exceptions import InconsistentVersionWarning
 
 CUSTOM = [f"{Encoder.__module__}.Encoder", f"{Decoder.__module__}.Decoder"]
 FAST = dict(n_components=3, hidden_layer_sizes=(8,), max_epochs=1, random_state=0)
@@ -496,3 +497,33 @@ def test_fitted_scaling_parameter_round_trips(tmp_path):
     # continuing the stream after loading trains from the saved weights
     loaded.partial_fit(X[:50])
     assert loaded.n_samples_seen_ == 350
+
+
+# ------------------------------------------------------------- versions
+def test_other_versions_warn_and_still_load(dense_file, data, fitted, tmp_path):
+    document, tensors = _read(dense_file)
+    document["versions"]["sklearn_ae"] = "0.0.1"
+    document["versions"]["torch"] = None  # hostile: not a string
+    document["versions"]["numpy"] = "1.0"  # numpy is not among the libraries that decide the results
+    _write(tmp_path / "old.safetensors", document, tensors)
+    with pytest.warns(InconsistentVersionWarning, match=r"sklearn_ae 0\.0\.1 \(now .*\), torch None \(now") as record:
+        loaded = load(tmp_path / "old.safetensors")
+    (warning,) = [w.message for w in record if isinstance(w.message, InconsistentVersionWarning)]
+    assert set(warning.saved_versions) == {"sklearn_ae", "torch"}
+    assert warning.current_versions["torch"] == torch.__version__
+    np.testing.assert_array_equal(loaded.transform(data[1]), fitted["dense"].transform(data[1]))
+
+
+def test_same_versions_do_not_warn(dense_file):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", InconsistentVersionWarning)
+        load(dense_file)
+
+
+def test_a_long_version_string_is_cut_short_in_the_warning(dense_file, tmp_path):
+    document, tensors = _read(dense_file)
+    document["versions"]["sklearn"] = "9" * 10_000
+    _write(tmp_path / "long.safetensors", document, tensors)
+    with pytest.warns(InconsistentVersionWarning) as record:
+        load(tmp_path / "long.safetensors")
+    assert len(str(record[0].message)) < 400
