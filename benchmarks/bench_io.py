@@ -78,6 +78,12 @@ def _ways(folder):
     return [
         ("sklearn_ae.save / load", ".safetensors", sklearn_ae.save, sklearn_ae.load),
         (
+            "sklearn_ae.save(include_optimizer=False) / load",
+            ".lean.safetensors",
+            lambda m, p: sklearn_ae.save(m, p, include_optimizer=False),
+            sklearn_ae.load,
+        ),
+        (
             "pickle",
             ".pkl",
             lambda m, p: Path(p).write_bytes(pickle.dumps(m)),

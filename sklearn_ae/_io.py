@@ -28,7 +28,7 @@ from ._data import FittedScaling
 from .exceptions import InconsistentVersionWarning
 
 FORMAT = "sklearn-ae"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: a network may carry its optimizer's state
 METADATA_KEY = "sklearn_ae"
 TYPE = "$type"
 # The dtypes of fitted arrays (the network weights may have any dtype their module gives them).
@@ -76,9 +76,10 @@ def _public_name(cls):
 class _Writer:
     """Turns an estimator into the JSON document and the tensors."""
 
-    def __init__(self):
+    def __init__(self, include_optimizer=True):
         self.tensors = {}
         self.allowed = {cls: name for name, cls in _allowed_estimators().items()}
+        self.include_optimizer = include_optimizer
 
     def tensor(self, tensor, key):
         """Store ``tensor`` under ``key`` (its path in the document) and return the key."""
@@ -169,6 +170,10 @@ class _Writer:
                 "history": json.loads(state.history),
                 "validation_seed": state.validation_seed,
             }
+            if self.include_optimizer and getattr(net, "optimizer_", None) is not None:
+                optimizer = _state.optimizer_state(net.optimizer_)
+                names = {name: self.tensor(t, f"{where}.optimizer.{name}") for name, t in optimizer.tensors.items()}
+                record["net"]["optimizer"] = {"tensors": names, **optimizer.document}
         return record
 
 
@@ -187,7 +192,7 @@ def _versions():
     }
 
 
-def save(estimator, path):
+def save(estimator, path, *, include_optimizer=True):
     """Save an estimator to one file that holds no pickle and no code.
 
     The file is a safetensors file: the tensors are the network weights and
@@ -196,8 +201,9 @@ def save(estimator, path):
     attributes, the training history and the versions that wrote it.
     :func:`load` rebuilds the estimator without running any code from the
     file. The weights are written from the CPU, so a model fitted on a GPU
-    loads anywhere. The optimizer's state is not saved: a loaded model that
-    is fitted again starts afresh, as any ``fit`` does.
+    loads anywhere. The optimizer's state is saved too, so that
+    ``partial_fit`` after :func:`load` continues exactly where the saved
+    model stopped, as it does after pickling (``fit`` starts afresh anyway).
 
     An unfitted estimator is saved too: its parameters only.
 
@@ -211,6 +217,11 @@ def save(estimator, path):
     path : str or path-like
         The file to write (it is replaced). ``.safetensors`` is a natural
         suffix.
+    include_optimizer : bool, default=True
+        Save the optimizer's state (for Adam two tensors per weight: the file
+        is about three times as large). ``False`` writes what inference
+        needs only, for deployment; ``partial_fit`` after loading such a file
+        starts with a fresh optimizer.
 
     See Also
     --------
@@ -234,7 +245,7 @@ def save(estimator, path):
     from ._base import BaseAutoencoder
     from ._outlier import AutoencoderOutlierDetector
 
-    writer = _Writer()
+    writer = _Writer(include_optimizer=include_optimizer)
     if type(estimator) not in writer.allowed or not isinstance(
         estimator, (BaseAutoencoder, AutoencoderOutlierDetector)
     ):
@@ -497,7 +508,10 @@ class _Reader:
 
     def _net(self, estimator, net, where):
         keys = {"weights", "aliases", "history", "validation_seed"}
-        _expect(isinstance(net, dict) and set(net) == keys, f"{where} must have exactly the keys {sorted(keys)}.")
+        _expect(
+            isinstance(net, dict) and set(net) in (keys, keys | {"optimizer"}),
+            f"{where} must have exactly the keys {sorted(keys)} and, optionally, 'optimizer'.",
+        )
         n_features = getattr(estimator, "n_features_in_", None)
         _expect(
             isinstance(n_features, int) and not isinstance(n_features, bool) and n_features > 0,
@@ -515,6 +529,23 @@ class _Reader:
             raise
         except Exception as exc:  # what torch or the builders raise for parameters no fit would have accepted
             raise ValueError(f"{where}: the network cannot be rebuilt from the parameters: {exc!r}") from None
+        if "optimizer" in net:
+            self._optimizer(estimator.net_, net["optimizer"], f"{where}.optimizer")
+
+    def _optimizer(self, net, optimizer, where):
+        _expect(
+            isinstance(optimizer, dict) and set(optimizer) == {"tensors", "values", "param_groups"},
+            f"{where} must have exactly the keys ['param_groups', 'tensors', 'values'].",
+        )
+        _expect(isinstance(optimizer["tensors"], dict), f"{where}.tensors must map state names to tensor names.")
+        tensors = {k: self.tensor(v, f"{where}.tensors[{k!r}]") for k, v in optimizer["tensors"].items()}
+        document = {"values": optimizer["values"], "param_groups": optimizer["param_groups"]}
+        try:
+            _state.load_optimizer_state(net.optimizer_, _state.OptimizerState(tensors, document))
+        except ValueError as exc:
+            raise ValueError(f"{where}: {exc}") from None
+        except Exception as exc:  # what torch raises for a state its optimizer refuses
+            raise ValueError(f"{where}: the optimizer's state cannot be loaded: {exc!r}") from None
 
 
 def load(path, trusted=None):

@@ -9,11 +9,11 @@ scalars. The estimators' ``__getstate__`` (pickle, ``copy.deepcopy``, skops)
 and :func:`sklearn_ae.save` write this instead of the net; the net is
 rebuilt from the estimator's parameters (the same builder as ``fit``) and
 the weights are loaded strictly: every name present, none extra, each of
-the shape and dtype that the parameters give. :func:`sklearn_ae.save` does
-not keep the optimizer's state (a loaded net has a fresh optimizer); pickle,
-``copy.deepcopy`` and skops keep it as plain data too
-(:func:`optimizer_to_plain`), so that a model shipped between processes
-continues training exactly.
+the shape and dtype that the parameters give. The optimizer's state is
+plain data too (:class:`OptimizerState`: tensors and a JSON document,
+checked against a fresh optimizer when loaded), kept by pickle,
+``copy.deepcopy``, skops and, unless told not to, :func:`sklearn_ae.save`,
+so that a model shipped between processes continues training exactly.
 """
 
 import dataclasses
@@ -203,16 +203,20 @@ def restore_net(estimator, state):
     return net
 
 
-def optimizer_to_plain(optimizer):
-    """The ``optimizer``'s state as plain data: its tensors as safetensors bytes and the rest as JSON.
+class OptimizerState(NamedTuple):
+    """An optimizer's state as plain data: its tensors by ``"<param index>.<key>"``, and a JSON-able document.
 
-    Kept by pickle, ``copy.deepcopy`` and skops (not by :func:`sklearn_ae.save`)
-    so that a model shipped between processes, as dask-ml's ``Incremental``
-    does between two ``partial_fit`` calls, continues training exactly where
-    it stopped.
+    The document holds ``"values"`` (the non-tensor entries of the per-parameter
+    state, by the same names) and ``"param_groups"`` (the optimizer's
+    hyperparameters, as ``Optimizer.state_dict`` gives them).
     """
-    from safetensors.torch import save
 
+    tensors: dict
+    document: dict
+
+
+def optimizer_state(optimizer):
+    """The :class:`OptimizerState` of a torch ``optimizer``; the tensors are CPU copies."""
     state = optimizer.state_dict()
     tensors, values = {}, {}
     for index, entries in state["state"].items():
@@ -222,8 +226,73 @@ def optimizer_to_plain(optimizer):
                 tensors[name] = value.detach().to("cpu", copy=True).contiguous()
             else:
                 values[name] = value
-    document = {"values": values, "param_groups": state["param_groups"]}
-    return {"tensors": save(tensors), "document": json.dumps(document, default=_json_default)}
+    # through JSON: tuples (Adam's betas) become lists, numpy and torch scalars numbers, as when they are read back
+    document = json.loads(json.dumps({"values": values, "param_groups": state["param_groups"]}, default=_json_default))
+    return OptimizerState(tensors, document)
+
+
+def _is_plain_scalar(value):
+    return value is None or isinstance(value, (bool, int, float))
+
+
+def load_optimizer_state(optimizer, state):
+    """Load an :class:`OptimizerState` into ``optimizer``, a fresh optimizer of the same network; no code runs.
+
+    Checked first, with a ``ValueError`` naming what is wrong: the groups
+    hold the same parameters with the same hyperparameter names, every value
+    is a number, bool or None (or a list of numbers), every tensor belongs to
+    a parameter and has that parameter's shape and dtype (a step counter may
+    be a scalar).
+    """
+    document = state.document
+    if not isinstance(document, dict) or set(document) != {"values", "param_groups"}:
+        raise ValueError("The optimizer state's document must hold exactly 'values' and 'param_groups'.")
+    fresh = optimizer.state_dict()["param_groups"]
+    groups, values = document["param_groups"], document["values"]
+    if not isinstance(groups, list) or len(groups) != len(fresh):
+        raise ValueError(f"The optimizer state must have {len(fresh)} parameter group(s).")
+    for i, (group, expected) in enumerate(zip(groups, fresh)):
+        if not isinstance(group, dict) or set(group) != set(expected) or group["params"] != expected["params"]:
+            raise ValueError(f"Parameter group {i} of the optimizer state does not match this optimizer's.")
+        for key, value in group.items():
+            plain = _is_plain_scalar(value) or (isinstance(value, list) and all(map(_is_plain_scalar, value)))
+            if key != "params" and not plain:
+                raise ValueError(f"Parameter group {i}: {key!r} must be a number, bool, None or a list of numbers.")
+    params = [p for group in optimizer.param_groups for p in group["params"]]  # state_dict's index order
+    if not isinstance(values, dict):
+        raise ValueError("The optimizer state's values must be an object.")
+    entries = {}
+    for name, value in [*state.tensors.items(), *values.items()]:
+        index, _, key = str(name).partition(".")
+        if not (index.isdigit() and int(index) < len(params) and key):
+            raise ValueError(f"The optimizer state names {name!r}, which is no parameter's entry.")
+        param = params[int(index)]
+        if isinstance(value, torch.Tensor):
+            scalar_step = key == "step" and value.ndim == 0
+            if not scalar_step and (value.shape != param.shape or value.dtype != param.dtype):
+                raise ValueError(
+                    f"The optimizer state {name!r} has shape {tuple(value.shape)} and dtype {value.dtype}; its "
+                    f"parameter has {tuple(param.shape)} and {param.dtype}."
+                )
+            value = value.to(param.device)
+        elif not _is_plain_scalar(value):
+            raise ValueError(f"The optimizer state value {name!r} must be a number, bool or None.")
+        entries.setdefault(int(index), {})[key] = value
+    optimizer.load_state_dict({"state": entries, "param_groups": groups})
+
+
+def optimizer_to_plain(optimizer):
+    """The ``optimizer``'s state as plain data: its tensors as safetensors bytes and the rest as JSON.
+
+    Kept by pickle, ``copy.deepcopy`` and skops (and, as tensors in the file,
+    by :func:`sklearn_ae.save`) so that a model shipped between processes, as
+    dask-ml's ``Incremental`` does between two ``partial_fit`` calls, continues
+    training exactly where it stopped.
+    """
+    from safetensors.torch import save
+
+    state = optimizer_state(optimizer)
+    return {"tensors": save(state.tensors), "document": json.dumps(state.document)}
 
 
 def optimizer_from_plain(optimizer, plain):
@@ -235,13 +304,6 @@ def optimizer_from_plain(optimizer, plain):
     try:
         tensors = load(bytes(plain["tensors"]))
         document = json.loads(plain["document"])
-        groups, values = document["param_groups"], document["values"]
     except Exception as exc:  # safetensors and json raise their own error types
         raise ValueError(f"The saved optimizer state is not valid: {exc}") from None
-    state = {}
-    for name, value in [*tensors.items(), *values.items()]:
-        index, _, key = name.partition(".")
-        state.setdefault(int(index), {})[key] = value
-    device = next(iter(optimizer.param_groups[0]["params"])).device
-    state = {i: {k: v.to(device) if isinstance(v, torch.Tensor) else v for k, v in s.items()} for i, s in state.items()}
-    optimizer.load_state_dict({"state": state, "param_groups": groups})
+    load_optimizer_state(optimizer, OptimizerState(tensors, document))

@@ -527,3 +527,104 @@ def test_a_long_version_string_is_cut_short_in_the_warning(dense_file, tmp_path)
     with pytest.warns(InconsistentVersionWarning) as record:
         load(tmp_path / "long.safetensors")
     assert len(str(record[0].message)) < 400
+
+
+# ------------------------------------------------------------- the optimizer's state
+@pytest.mark.parametrize("name", ["dense", "tied", "vae"])
+def test_partial_fit_after_load_continues_exactly(name, data, tmp_path):
+    """save keeps the optimizer's state: save, load, partial_fit equals partial_fit without leaving the process."""
+    X, X_new = data
+    local = _models()[name].partial_fit(X)
+    save(local, tmp_path / "model.safetensors")
+    shipped = load(tmp_path / "model.safetensors")
+    local.partial_fit(X_new)
+    shipped.partial_fit(X_new)
+    np.testing.assert_array_equal(shipped.transform(X), local.transform(X))
+
+
+def test_include_optimizer_false_writes_the_weights_only(data, tmp_path):
+    X, X_new = data
+    model = _models()["dense"].partial_fit(X)
+    save(model, tmp_path / "full.safetensors")
+    save(model, tmp_path / "lean.safetensors", include_optimizer=False)
+    full, lean = _read(tmp_path / "full.safetensors"), _read(tmp_path / "lean.safetensors")
+    assert "optimizer" in full[0]["estimator"]["net"] and "optimizer" not in lean[0]["estimator"]["net"]
+    n_weights = sum(t.numel() for t in model.net_.module_.parameters())
+    # Adam: two moments per weight, one step counter per parameter tensor
+    n_state = sum(t.numel() for k, t in full[1].items() if ".optimizer." in k and not k.endswith(".step"))
+    assert n_state == 2 * n_weights
+    assert set(lean[1]) == {k for k in full[1] if ".optimizer." not in k}
+    np.testing.assert_array_equal(load(tmp_path / "lean.safetensors").transform(X), model.transform(X))
+    # without the moments, training continues from a fresh optimizer: not where the model stopped
+    continued = load(tmp_path / "full.safetensors").partial_fit(X_new).transform(X)
+    fresh = load(tmp_path / "lean.safetensors").partial_fit(X_new).transform(X)
+    assert not np.array_equal(continued, fresh)
+
+
+def test_a_file_of_format_version_1_still_loads(data, tmp_path):
+    """Files written before the optimizer's state was saved: format version 1, no optimizer."""
+    X, _ = data
+    model = _models()["dense"].fit(X)
+    save(model, tmp_path / "v2.safetensors", include_optimizer=False)
+    document, tensors = _read(tmp_path / "v2.safetensors")
+    document["format_version"] = 1
+    _write(tmp_path / "v1.safetensors", document, tensors)
+    np.testing.assert_array_equal(load(tmp_path / "v1.safetensors").transform(X), model.transform(X))
+
+
+def _optimizer_mutations():
+    """(description, mutate(document, tensors), message): hostile or broken optimizer states."""
+
+    def first_moment(tensors):
+        return next(k for k in tensors if k.endswith(".exp_avg"))
+
+    def reshape(d, t):
+        key = first_moment(t)
+        t[key] = torch.zeros(3, 3, dtype=t[key].dtype)
+
+    def retype(d, t):
+        key = first_moment(t)
+        t[key] = t[key].double()
+
+    def foreign_index(d, t):
+        key = first_moment(t)
+        d["estimator"]["net"]["optimizer"]["tensors"]["999.exp_avg"] = d["estimator"]["net"]["optimizer"]["tensors"][
+            key.split("optimizer.", 1)[1]
+        ]
+        del d["estimator"]["net"]["optimizer"]["tensors"][key.split("optimizer.", 1)[1]]
+
+    def string_lr(d, t):
+        d["estimator"]["net"]["optimizer"]["param_groups"][0]["lr"] = "__import__('os')"
+
+    def other_params(d, t):
+        d["estimator"]["net"]["optimizer"]["param_groups"][0]["params"] = [0]
+
+    def extra_key(d, t):
+        d["estimator"]["net"]["optimizer"]["code"] = "os.system"
+
+    def object_value(d, t):
+        d["estimator"]["net"]["optimizer"]["values"]["0.hook"] = {"module": "os", "qualname": "system"}
+
+    return [
+        ("a moment of another shape", reshape, r"has shape \(3, 3\)"),
+        ("a moment of another dtype", retype, "torch.float64"),
+        ("an entry of no parameter", foreign_index, "no parameter's entry"),
+        ("a hyperparameter that is a string", string_lr, "'lr' must be a number"),
+        ("a group holding other parameters", other_params, "does not match this optimizer's"),
+        ("an extra key", extra_key, "must have exactly the keys"),
+        ("a value that is an object", object_value, "must be a number, bool or None"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "mutate, message", [m[1:] for m in _optimizer_mutations()], ids=[m[0] for m in _optimizer_mutations()]
+)
+def test_a_broken_optimizer_state_is_refused(data, tmp_path, mutate, message):
+    X, _ = data
+    model = _models()["dense"].partial_fit(X)
+    save(model, tmp_path / "model.safetensors")
+    document, tensors = _read(tmp_path / "model.safetensors")
+    mutate(document, tensors)
+    _write(tmp_path / "broken.safetensors", document, tensors)
+    with pytest.raises(ValueError, match=message):
+        load(tmp_path / "broken.safetensors")
