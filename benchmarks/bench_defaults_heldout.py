@@ -97,6 +97,18 @@ def combos():
         "g0.2+cleanval": {"noise": "gaussian", "noise_level": 0.2, "_clean_validation": True},
         "m0.25+cleanval": {"noise": "masking", "noise_level": 0.25, "_clean_validation": True},
         "g1.0+cleanval": {"noise": "gaussian", "noise_level": 1.0, "_clean_validation": True},
+        # stage 3 (issue 13, the next session): knobs not screened on MNIST before
+        "tied": {"tied_weights": True},
+        "gelu": {"activation": "gelu"},
+        "wide_1024_256": {"hidden_layer_sizes": (1024, 256)},
+        # "+dropout": dropout after every hidden activation of the nonlinear paths (an experiment: the dense
+        # module has no dropout)
+        "dropout0.2": {"_dropout": 0.2},
+        # "residual noise": Gaussian input noise whose standard deviation per feature is noise_level times the
+        # residual standard deviation of PCA at the same width on the fit rows, instead of times the feature's
+        # standard deviation (an experiment: noise where PCA leaves something to learn, little where it does not)
+        "resnoise0.5": {"noise": "gaussian", "noise_level": 0.5, "_residual_noise": True},
+        "resnoise1.0": {"noise": "gaussian", "noise_level": 1.0, "_residual_noise": True},
     }
 
 
@@ -147,6 +159,53 @@ def clean_validation_rows():
         Corruption.seeded = seeded
 
 
+@contextlib.contextmanager
+def hidden_dropout(p):
+    """Inside the block, dense networks get ``nn.Dropout(p)`` after every hidden activation (the ``+dropout``
+    experiment)."""
+    from torch import nn
+
+    import sklearn_ae.nn._dense as dense
+
+    make_mlp = dense.make_mlp
+
+    def with_dropout(sizes, activation="relu", zero_last=False):
+        layers = []
+        for layer in make_mlp(sizes, activation, zero_last):
+            layers.append(layer)
+            if isinstance(layer, dense.ACTIVATIONS[activation]):
+                layers.append(nn.Dropout(p))
+        return nn.Sequential(*layers)
+
+    dense.make_mlp = with_dropout
+    try:
+        yield
+    finally:
+        dense.make_mlp = make_mlp
+
+
+@contextlib.contextmanager
+def residual_noise(X_fit, k):
+    """Inside the block, Gaussian input noise has PCA's residual standard deviation per feature, at width ``k`` on
+    ``X_fit``, as its unit (the ``resnoise`` experiments)."""
+    from sklearn_ae._spec import CorruptionSpec
+
+    pca = PCA(k).fit(X_fit)
+    residual_std = np.sqrt(((pca.inverse_transform(pca.transform(X_fit)) - X_fit) ** 2).mean(axis=0))
+    module_kwargs = CorruptionSpec.module_kwargs
+
+    def scaled(self, scaling):
+        kwargs = module_kwargs(self, scaling)
+        kwargs["noise_scale"] = (residual_std / scaling.scale).astype(np.float32)
+        return kwargs
+
+    CorruptionSpec.module_kwargs = scaled
+    try:
+        yield
+    finally:
+        CorruptionSpec.module_kwargs = module_kwargs
+
+
 def mse(est, X):
     rec = np.asarray(est.inverse_transform(est.transform(X)), dtype=np.float64)
     return float(((rec - X) ** 2).mean())
@@ -156,13 +215,18 @@ def run_one(config, k, seed, X_fit, X_eval):
     override = CONFIGS[config]
     params = {} if override is None else {**OLD, **override}
     clean_validation = params.pop("_clean_validation", False)
+    dropout = params.pop("_dropout", 0.0)
+    noise_unit = params.pop("_residual_noise", False)
     pca = PCA(n_components=k).fit(X_fit)
     ae = AutoencoderTransformer(k, random_state=seed, **params)
     t0 = time.process_time()
-    if clean_validation:
-        with clean_validation_rows():
-            ae.fit(X_fit)
-    else:
+    with contextlib.ExitStack() as experiments:
+        if clean_validation:
+            experiments.enter_context(clean_validation_rows())
+        if dropout:
+            experiments.enter_context(hidden_dropout(dropout))
+        if noise_unit:
+            experiments.enter_context(residual_noise(X_fit, k))
         ae.fit(X_fit)
     fit_cpu = time.process_time() - t0
     pca_eval, pca_fit = mse(pca, X_eval), mse(pca, X_fit)
