@@ -34,7 +34,7 @@ from threadpoolctl import threadpool_limits
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_odds import split  # noqa: E402
 from bench_odds_lodo import DATA, _robust, fit_member, fmt_row, lodo  # noqa: E402
-from bench_odds_synthetic import KINDS, MAX_NORMAL, inject  # noqa: E402
+from bench_odds_synthetic import KINDS, synthetic_split  # noqa: E402
 
 from sklearn_ae.datasets import ODDS_NAMES, load_odds  # noqa: E402
 
@@ -98,12 +98,7 @@ def main():
                 odds[(name, seed)] = {c: roc_auc_score(y_test, s) for c, s in scores(X_train, X_test, seed).items()}
             for kind in KINDS:
                 for seed in range(SEEDS):
-                    rng = np.random.RandomState(seed)
-                    X_normal = X[y == 0]
-                    if X_normal.shape[0] > MAX_NORMAL:
-                        X_normal = X_normal[rng.choice(X_normal.shape[0], MAX_NORMAL, replace=False)]
-                    X_inj, y_inj = inject(X_normal, kind, rng)
-                    X_train, X_test, y_test = split(X_inj, y_inj, seed, None)
+                    X_train, X_test, y_test = synthetic_split(X, y, kind, seed)
                     synthetic[(f"{name}/{kind}", seed)] = {
                         c: roc_auc_score(y_test, s) for c, s in scores(X_train, X_test, seed).items()
                     }

@@ -89,6 +89,16 @@ def inject(X_normal, kind, rng):
     return X, np.r_[np.zeros(X_normal.shape[0], int), np.ones(n, int)]
 
 
+def synthetic_split(X_all, y_all, kind, seed):
+    """(X_train, X_test, y_test): ``kind`` anomalies injected into the normal rows (at most ``MAX_NORMAL``), split."""
+    rng = np.random.RandomState(seed)
+    X_normal = X_all[y_all == 0]
+    if X_normal.shape[0] > MAX_NORMAL:
+        X_normal = X_normal[rng.choice(X_normal.shape[0], MAX_NORMAL, replace=False)]
+    X, y = inject(X_normal, kind, rng)
+    return split(X, y, seed, None)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=DATA)
@@ -108,13 +118,8 @@ def main(argv=None):
             for kind in KINDS:
                 for seed in range(args.seeds):
                     key = f"synthetic/{name}/{kind}/{seed}"
-                    rng = np.random.RandomState(seed)
-                    X_normal = X_all[y_all == 0]
-                    if X_normal.shape[0] > MAX_NORMAL:
-                        X_normal = X_normal[rng.choice(X_normal.shape[0], MAX_NORMAL, replace=False)]
-                    X, y = inject(X_normal, kind, rng)
-                    X_train, X_test, y_test = split(X, y, seed, None)
-                    res = candidates_on(X_train, X_test, y_test, seed, X.shape[1], cache, key)
+                    X_train, X_test, y_test = synthetic_split(X_all, y_all, kind, seed)
+                    res = candidates_on(X_train, X_test, y_test, seed, X_all.shape[1], cache, key)
                     res.update(baselines(X_train, X_test, y_test, seed, cache, key))
                     save_cache(args.cache, cache)
                     per[(name, kind, seed)] = res
