@@ -170,8 +170,8 @@ divided by its training median, as the detector does): `rec` e, `dist` d, `max` 
 benchmark, `measure="distance"`), `sum` e + d, `zmax`/`zsum` the max/sum of robust z-scores w.r.t. the training
 values (median, 1.4826 MAD), `rankmean` the sum of the empirical CDFs of the training values at e and d, `fmax` the
 largest normalised feature error (`feature_errors`) m, `max3` max(e, d, m / its training median). Times are fit +
-score seconds on one thread of a 2-core machine shared with other jobs (load 4 to 19 during the runs): compare them
-within a run only."""
+score seconds on one thread of a 2-core machine shared with other jobs (see the reading below for the load): compare
+them within a run only."""
 
 
 # --------------------------------------------------------------- baselines
