@@ -153,8 +153,8 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
           ``benchmarks/results_odds_lodo.md`` and
           ``results_odds_synthetic.md``): against the larger of the two
           distances divided by their medians (the default before), it
-          was picked in all ten folds and averaged a ROC-AUC of 0.898
-          against 0.896 on the ODDS sets and 0.930 against 0.920 on the
+          was picked in all ten folds and averaged a ROC-AUC of 0.897
+          against 0.895 on the ODDS sets and 0.930 against 0.920 on the
           synthetic anomalies (three seeds). When the codes are at least
           as wide as the rows the model can copy its input and only the
           code distance counts.
