@@ -239,10 +239,12 @@ def load_optimizer_state(optimizer, state):
     """Load an :class:`OptimizerState` into ``optimizer``, a fresh optimizer of the same network; no code runs.
 
     Checked first, with a ``ValueError`` naming what is wrong: the groups
-    hold the same parameters with the same hyperparameter names, every value
-    is a number, bool or None (or a list of numbers), every tensor belongs to
-    a parameter and has that parameter's shape and dtype (a step counter may
-    be a scalar).
+    hold the same parameters, every value is a number, bool or None (or a
+    list of numbers), every tensor belongs to a parameter and has that
+    parameter's shape and dtype (a step counter may be a scalar). A
+    hyperparameter this version of torch does not know is dropped, one it
+    knows and the state lacks keeps the fresh optimizer's value, so a file
+    written with another torch version still loads.
     """
     document = state.document
     if not isinstance(document, dict) or set(document) != {"values", "param_groups"}:
@@ -251,13 +253,15 @@ def load_optimizer_state(optimizer, state):
     groups, values = document["param_groups"], document["values"]
     if not isinstance(groups, list) or len(groups) != len(fresh):
         raise ValueError(f"The optimizer state must have {len(fresh)} parameter group(s).")
+    merged = []
     for i, (group, expected) in enumerate(zip(groups, fresh)):
-        if not isinstance(group, dict) or set(group) != set(expected) or group["params"] != expected["params"]:
-            raise ValueError(f"Parameter group {i} of the optimizer state does not match this optimizer's.")
+        if not isinstance(group, dict) or group.get("params") != expected["params"]:
+            raise ValueError(f"Parameter group {i} of the optimizer state does not hold this optimizer's parameters.")
         for key, value in group.items():
             plain = _is_plain_scalar(value) or (isinstance(value, list) and all(map(_is_plain_scalar, value)))
             if key != "params" and not plain:
                 raise ValueError(f"Parameter group {i}: {key!r} must be a number, bool, None or a list of numbers.")
+        merged.append({**expected, **{key: value for key, value in group.items() if key in expected}})
     params = [p for group in optimizer.param_groups for p in group["params"]]  # state_dict's index order
     if not isinstance(values, dict):
         raise ValueError("The optimizer state's values must be an object.")
@@ -278,7 +282,7 @@ def load_optimizer_state(optimizer, state):
         elif not _is_plain_scalar(value):
             raise ValueError(f"The optimizer state value {name!r} must be a number, bool or None.")
         entries.setdefault(int(index), {})[key] = value
-    optimizer.load_state_dict({"state": entries, "param_groups": groups})
+    optimizer.load_state_dict({"state": entries, "param_groups": merged})
 
 
 def optimizer_to_plain(optimizer):
