@@ -121,6 +121,18 @@ class _Start(NamedTuple):
     net: AutoencoderNet
 
 
+def _relink_lbfgs(optimizer):
+    """Give a copied ``torch.optim.LBFGS`` back the parameter list it keeps outside its copied state.
+
+    LBFGS sets ``_params`` (its first group's parameters) in ``__init__``;
+    copying an optimizer keeps only its defaults, state and groups, so a copy
+    fails at its first step. The groups hold the copied module's parameters.
+    """
+    if isinstance(optimizer, torch.optim.LBFGS) and not hasattr(optimizer, "_params"):
+        optimizer._params = optimizer.param_groups[0]["params"]
+        optimizer._numel_cache = None
+
+
 class PCAStart(NamedTuple):
     """PCA's fitted attributes, as :meth:`~sklearn_ae.nn.PCAInitializable.init_from_pca` reads them."""
 
@@ -371,6 +383,7 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
             if self._spec.unit_interval is not None:
                 _check_unit_interval(X, self._spec.scaling, self._spec.unit_interval)
             net = copy.deepcopy(self.net_)  # trained on a copy: a failure leaves the fitted net untouched
+            _relink_lbfgs(net.optimizer_)
             if net.train_split is not None:  # continuing a fit: partial_fit has no validation split
                 net.train_split = None
                 net.callbacks = [(n, cb) for n, cb in net.callbacks if n not in ("best_weights", "early_stopping")]
@@ -478,8 +491,10 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
                 "history": net_state.history,
                 "validation_seed": net_state.validation_seed,
             }
-            if getattr(net, "optimizer_", None) is not None:
-                state["_net_state"]["optimizer"] = _state.optimizer_to_plain(net.optimizer_)
+            optimizer = getattr(net, "optimizer_", None)
+            optimizer = None if optimizer is None else _state.optimizer_to_plain(optimizer)
+            if optimizer is not None:  # None: a state that is not kept (torch.optim.LBFGS's history)
+                state["_net_state"]["optimizer"] = optimizer
         return state
 
     def __setstate__(self, state):

@@ -170,8 +170,10 @@ class _Writer:
                 "history": json.loads(state.history),
                 "validation_seed": state.validation_seed,
             }
+            optimizer = None
             if self.include_optimizer and getattr(net, "optimizer_", None) is not None:
-                optimizer = _state.optimizer_state(net.optimizer_)
+                optimizer = _state.optimizer_state(net.optimizer_)  # None for a state that is not kept (LBFGS)
+            if optimizer is not None:
                 names = {name: self.tensor(t, f"{where}.optimizer.{name}") for name, t in optimizer.tensors.items()}
                 record["net"]["optimizer"] = {"tensors": names, **optimizer.document}
         return record
@@ -221,7 +223,9 @@ def save(estimator, path, *, include_optimizer=True):
         Save the optimizer's state (for Adam two tensors per weight: the file
         is about three times as large). ``False`` writes what inference
         needs only, for deployment; ``partial_fit`` after loading such a file
-        starts with a fresh optimizer.
+        starts with a fresh optimizer. The history of
+        ``torch.optim.LBFGS`` is never saved (nor pickled): it is not a
+        per-weight state.
 
     See Also
     --------

@@ -18,6 +18,7 @@ so that a model shipped between processes continues training exactly.
 
 import dataclasses
 import json
+import math
 import warnings
 from typing import NamedTuple
 
@@ -216,16 +217,27 @@ class OptimizerState(NamedTuple):
 
 
 def optimizer_state(optimizer):
-    """The :class:`OptimizerState` of a torch ``optimizer``; the tensors are CPU copies."""
+    """The :class:`OptimizerState` of a torch ``optimizer`` (the tensors are CPU copies), or None.
+
+    None when the state is not per-parameter tensors of the parameters'
+    shapes (and scalars): ``torch.optim.LBFGS`` keeps a history of flat
+    vectors in lists, which is not kept (a model trained with it that trains
+    again starts a fresh optimizer).
+    """
     state = optimizer.state_dict()
+    params = [p for group in optimizer.param_groups for p in group["params"]]
     tensors, values = {}, {}
     for index, entries in state["state"].items():
         for key, value in entries.items():
             name = f"{index}.{key}"
             if isinstance(value, torch.Tensor):
+                if value.ndim and value.shape != params[index].shape:
+                    return None
                 tensors[name] = value.detach().to("cpu", copy=True).contiguous()
-            else:
+            elif _is_plain_scalar(value):
                 values[name] = value
+            else:
+                return None
     # through JSON: tuples (Adam's betas) become lists, numpy and torch scalars numbers, as when they are read back
     document = json.loads(json.dumps({"values": values, "param_groups": state["param_groups"]}, default=_json_default))
     return OptimizerState(tensors, document)
@@ -235,13 +247,30 @@ def _is_plain_scalar(value):
     return value is None or isinstance(value, (bool, int, float))
 
 
+def _same_kind(value, expected):
+    """Whether a saved hyperparameter ``value`` is of the kind of the fresh optimizer's ``expected``."""
+    if isinstance(expected, bool) or expected is None:  # flags; None means "let torch choose" (foreach, fused)
+        return isinstance(value, bool) or value is None
+    if isinstance(expected, (int, float)):
+        return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    if isinstance(expected, (list, tuple)):
+        return (
+            isinstance(value, list)
+            and len(value) == len(expected)
+            and all(_same_kind(v, e) for v, e in zip(value, expected, strict=True))
+        )
+    return False
+
+
 def load_optimizer_state(optimizer, state):
     """Load an :class:`OptimizerState` into ``optimizer``, a fresh optimizer of the same network; no code runs.
 
     Checked first, with a ``ValueError`` naming what is wrong: the groups
-    hold the same parameters, every value is a number, bool or None (or a
-    list of numbers), every tensor belongs to a parameter and has that
-    parameter's shape and dtype (a step counter may be a scalar). A
+    hold the same parameters, every hyperparameter is of the kind of the
+    fresh optimizer's (a finite number, a flag, a list of as many), every
+    other value is a number, bool or None, every tensor belongs to a
+    parameter and has that parameter's shape and dtype (a step counter may
+    be a scalar). A
     hyperparameter this version of torch does not know is dropped, one it
     knows and the state lacks keeps the fresh optimizer's value, so a file
     written with another torch version still loads.
@@ -257,11 +286,14 @@ def load_optimizer_state(optimizer, state):
     for i, (group, expected) in enumerate(zip(groups, fresh)):
         if not isinstance(group, dict) or group.get("params") != expected["params"]:
             raise ValueError(f"Parameter group {i} of the optimizer state does not hold this optimizer's parameters.")
-        for key, value in group.items():
-            plain = _is_plain_scalar(value) or (isinstance(value, list) and all(map(_is_plain_scalar, value)))
-            if key != "params" and not plain:
-                raise ValueError(f"Parameter group {i}: {key!r} must be a number, bool, None or a list of numbers.")
-        merged.append({**expected, **{key: value for key, value in group.items() if key in expected}})
+        known = {key: value for key, value in group.items() if key in expected and key != "params"}
+        for key, value in known.items():
+            if not _same_kind(value, expected[key]):
+                raise ValueError(
+                    f"Parameter group {i}: {key!r} is {value!r}, not of the kind of this optimizer's "
+                    f"{expected[key]!r} (a finite number, a flag or a list of those)."
+                )
+        merged.append({**expected, **known})
     params = [p for group in optimizer.param_groups for p in group["params"]]  # state_dict's index order
     if not isinstance(values, dict):
         raise ValueError("The optimizer state's values must be an object.")
@@ -286,7 +318,7 @@ def load_optimizer_state(optimizer, state):
 
 
 def optimizer_to_plain(optimizer):
-    """The ``optimizer``'s state as plain data: its tensors as safetensors bytes and the rest as JSON.
+    """The ``optimizer``'s state as plain data: its tensors as safetensors bytes and the rest as JSON (or None).
 
     Kept by pickle, ``copy.deepcopy`` and skops (and, as tensors in the file,
     by :func:`sklearn_ae.save`) so that a model shipped between processes, as
@@ -296,6 +328,8 @@ def optimizer_to_plain(optimizer):
     from safetensors.torch import save
 
     state = optimizer_state(optimizer)
+    if state is None:
+        return None
     return {"tensors": save(state.tensors), "document": json.dumps(state.document)}
 
 

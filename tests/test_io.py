@@ -596,6 +596,12 @@ def _optimizer_mutations():
     def string_lr(d, t):
         d["estimator"]["net"]["optimizer"]["param_groups"][0]["lr"] = "__import__('os')"
 
+    def scalar_betas(d, t):
+        d["estimator"]["net"]["optimizer"]["param_groups"][0]["betas"] = 5
+
+    def flag_lr(d, t):
+        d["estimator"]["net"]["optimizer"]["param_groups"][0]["lr"] = True
+
     def other_params(d, t):
         d["estimator"]["net"]["optimizer"]["param_groups"][0]["params"] = [0]
 
@@ -609,7 +615,9 @@ def _optimizer_mutations():
         ("a moment of another shape", reshape, r"has shape \(3, 3\)"),
         ("a moment of another dtype", retype, "torch.float64"),
         ("an entry of no parameter", foreign_index, "no parameter's entry"),
-        ("a hyperparameter that is a string", string_lr, "'lr' must be a number"),
+        ("a hyperparameter that is a string", string_lr, "'lr' is .__import__"),
+        ("betas that are a number", scalar_betas, "'betas' is 5, not of the kind"),
+        ("a learning rate that is a flag", flag_lr, "'lr' is True, not of the kind"),
         ("a group holding other parameters", other_params, "does not hold this optimizer's parameters"),
         ("an extra key", extra_key, "must have exactly the keys"),
         ("a value that is an object", object_value, "must be a number, bool or None"),
@@ -645,3 +653,20 @@ def test_an_optimizer_state_of_another_torch_version_loads(data, tmp_path):
     assert "a_future_option" not in loaded.net_.optimizer_.param_groups[0]
     assert "foreach" in loaded.net_.optimizer_.param_groups[0]
     np.testing.assert_array_equal(loaded.partial_fit(X_new).transform(X), model.partial_fit(X_new).transform(X))
+
+
+def test_an_lbfgs_history_is_not_kept_and_the_model_still_saves_and_pickles(tmp_path):
+    """LBFGS keeps flat vectors in lists, not a per-weight state: save and pickle leave it out, the rest round-trips,
+    and training after loading starts a fresh LBFGS."""
+    X = load_digits().data[:200]
+    lbfgs = torch.optim.LBFGS
+    model = AutoencoderTransformer(3, hidden_layer_sizes=(8,), max_epochs=2, optimizer=lbfgs, random_state=0).fit(X)
+    assert model.net_.optimizer_.state_dict()["state"]  # it has a history to leave out
+    save(model, tmp_path / "lbfgs.safetensors")
+    document, _ = _read(tmp_path / "lbfgs.safetensors")
+    assert "optimizer" not in document["estimator"]["net"]
+    for loaded in (load(tmp_path / "lbfgs.safetensors", trusted=[lbfgs]), pickle.loads(pickle.dumps(model))):
+        np.testing.assert_array_equal(loaded.transform(X), model.transform(X))
+        assert not loaded.net_.optimizer_.state_dict()["state"]
+        loaded.partial_fit(X)  # trains on, from a fresh optimizer
+        assert loaded.n_iter_ == model.n_iter_ + 1

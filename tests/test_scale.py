@@ -336,3 +336,20 @@ def test_partial_fit_continues_exactly_after_pickling(cls, low_rank):
         shipped = pickle.loads(pickle.dumps(shipped.partial_fit(chunk)))
     assert shipped.n_samples_seen_ == local.n_samples_seen_
     np.testing.assert_array_equal(shipped.transform(low_rank), local.transform(low_rank))
+
+
+def test_partial_fit_continues_a_fit_with_lbfgs(low_rank):
+    """torch's LBFGS keeps its parameter list outside the state a copy keeps; partial_fit trains on a copy of the
+    net, so the copy must get it back (it failed at the first step before)."""
+
+    def run():
+        model = AutoencoderTransformer(**FAST, max_epochs=2, optimizer=torch.optim.LBFGS).fit(low_rank)
+        before = model.transform(low_rank)
+        model.partial_fit(low_rank)
+        return before, model
+
+    before, model = run()
+    optimizer = model.net_.optimizer_
+    assert all(p is q for p, q in zip(optimizer.param_groups[0]["params"], model.net_.module_.parameters()))
+    assert model.n_iter_ == 3 and not np.array_equal(model.transform(low_rank), before)
+    np.testing.assert_array_equal(run()[1].transform(low_rank), model.transform(low_rank))  # deterministic
