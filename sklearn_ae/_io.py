@@ -4,8 +4,10 @@ The file is one safetensors file. Its header's ``__metadata__`` holds a
 JSON document under the key ``"sklearn_ae"``: the format and its version,
 the library versions that wrote it, and the estimator as a tree of plain
 values (class name, parameters, fitted attributes, for a fitted network its
-training history and the names of its weight tensors). The tensors are the
-networks' weights and the fitted numeric arrays. Nothing in the file is
+training history, the names of its weight tensors and, unless left out, its
+optimizer's hyperparameters and the names of its state tensors). The tensors
+are the networks' weights, the optimizers' states and the fitted numeric
+arrays. Nothing in the file is
 executable: loading reads JSON and raw tensors, builds the estimator from an
 allow-list of classes, rebuilds each network from the parameters (as ``fit``
 does) and loads its weights strictly. A custom encoder or decoder class is
