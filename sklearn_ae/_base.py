@@ -142,6 +142,18 @@ class PCAStart(NamedTuple):
     noise_variance_: float
 
 
+def _scaled_covariance(X, scaling, batch_size=4096):
+    """Mean and covariance (ddof=1) of the scaled rows of ``X``, accumulated over row batches (two passes)."""
+    n_samples = X.shape[0]
+
+    def batches():
+        return (scale_rows(b, scaling.offset, scaling.scale, np.float64) for b in iter_row_batches(X, batch_size))
+
+    mean = sum(b.sum(axis=0) for b in batches()) / n_samples
+    covariance = sum((b - mean).T @ (b - mean) for b in batches()) / (n_samples - 1)
+    return mean, covariance
+
+
 def _scaled_pca(X, scaling, n_components, batch_size=4096):
     """PCA with ``min(n_components, n_samples, n_features)`` components of the scaled ``X``, as a :class:`PCAStart`.
 
@@ -161,16 +173,13 @@ def _scaled_pca(X, scaling, n_components, batch_size=4096):
             pca.partial_fit(scale_rows(X[rows], scaling.offset, scaling.scale, np.float64))
         return PCAStart(pca.components_, pca.mean_, pca.explained_variance_, float(pca.noise_variance_))
 
-    def batches():
-        return (scale_rows(b, scaling.offset, scaling.scale, np.float64) for b in iter_row_batches(X, batch_size))
-
     if n_features > 2000 or n_samples < 2:
+        batches = (scale_rows(b, scaling.offset, scaling.scale, np.float64) for b in iter_row_batches(X, batch_size))
         # Data without variance makes PCA divide 0 by 0 in its explained-variance ratio, which is not used.
         with np.errstate(invalid="ignore", divide="ignore"):
-            pca = PCA(n_components=k, svd_solver="full").fit(np.concatenate(list(batches())))
+            pca = PCA(n_components=k, svd_solver="full").fit(np.concatenate(list(batches)))
         return PCAStart(pca.components_, pca.mean_, pca.explained_variance_, float(pca.noise_variance_))
-    mean = sum(b.sum(axis=0) for b in batches()) / n_samples
-    covariance = sum((b - mean).T @ (b - mean) for b in batches()) / (n_samples - 1)
+    mean, covariance = _scaled_covariance(X, scaling, batch_size)
     eigenvalues, eigenvectors = np.linalg.eigh(covariance)
     eigenvalues, eigenvectors = np.maximum(eigenvalues[::-1], 0.0), eigenvectors[:, ::-1]
     _, components = svd_flip(None, eigenvectors.T, u_based_decision=False)
