@@ -11,7 +11,6 @@ and what to change, rather than a silently worse model
 """
 
 import warnings
-from typing import NamedTuple
 
 import numpy as np
 
@@ -33,66 +32,52 @@ def _applies(estimator, X):
     return n_features <= MAX_FEATURES and n_samples >= 2 and estimator.n_components_ < min(n_samples, n_features)
 
 
-class PCAReference(NamedTuple):
-    """What the comparisons with PCA need of it, as :class:`~sklearn_ae._base.PCAStart` names it (no components)."""
+def pca_noise_variance(estimator, X):
+    """PCA's noise variance at the fitted ``estimator``'s code width, on ``X`` in its scaled space.
 
-    mean_: np.ndarray
-    explained_variance_: np.ndarray
-    noise_variance_: float
-
-
-def reference_pca(estimator, X):
-    """PCA of ``X`` in the fitted ``estimator``'s scaled space, at its code width: a :class:`PCAReference`.
-
-    The eigenvalues only (no eigenvectors: half the cost of the
-    decomposition, which dominates for a few hundred rows of MNIST's width).
-    None where the comparison does not apply: over ``MAX_FEATURES``
-    features, fewer than two rows, or a code at least as wide as the data
-    (PCA then leaves no residual).
+    The mean of the ``d - k`` smallest eigenvalues of the covariance (as
+    :class:`~sklearn_ae._base.PCAStart` holds it): the eigenvalues only, no
+    eigenvectors (half the cost of the decomposition, which dominates for a
+    few hundred rows of MNIST's width). None where the comparison does not
+    apply: over ``MAX_FEATURES`` features, fewer than two rows, or a code at
+    least as wide as the data (PCA then leaves no residual).
     """
     from ._base import _scaled_covariance
     from ._data import InputScaling
 
     if not _applies(estimator, X):
         return None
-    k = estimator.n_components_
     scaling = InputScaling(offset=estimator.scaling_offset_, scale=estimator.scaling_scale_, mean=None, std=None)
-    mean, covariance = _scaled_covariance(X, scaling, batch_size=BATCH_ROWS)
+    _, covariance = _scaled_covariance(X, scaling, batch_size=BATCH_ROWS)
     eigenvalues = np.maximum(np.linalg.eigvalsh(covariance)[::-1], 0.0)
-    return PCAReference(mean, eigenvalues[:k], float(eigenvalues[k:].mean()))
+    return float(eigenvalues[estimator.n_components_ :].mean())
 
 
-def check_fit(estimator, X, squared_error=None, pca=None):
+def check_fit(estimator, X, squared_error=None, pca_noise=None):
     """Compare the fitted ``estimator``'s training reconstruction with PCA's, in the scaled space.
 
     ``squared_error`` (the per-row squared reconstruction errors of ``X`` in
-    the scaled space) and ``pca`` (the PCA start of the fit, a
-    :class:`~sklearn_ae._base.PCAStart`, or a :class:`PCAReference`) are
-    computed here when not given;
-    the fit passes those it already has, which saves a pass of the network
-    and of PCA over the training rows.
+    the scaled space) and ``pca_noise`` (PCA's noise variance on ``X`` at the
+    same width, see :func:`pca_noise_variance`) are computed here when not
+    given; the fit passes those it already has, which saves a pass of the
+    network and of PCA over the training rows. PCA's squared error is its
+    noise variance times the ``(d - k)(n - 1)`` residual degrees of freedom:
+    no pass over ``X`` of its own.
 
     Returns the ratio of :func:`warn_if_worse_than_pca`, None when the check does not apply.
     """
-    from ._data import iter_row_batches, scale_rows
-
     if not _applies(estimator, X):
         return None
-    n_samples = X.shape[0]
-    offset, scale = estimator.scaling_offset_, estimator.scaling_scale_
-    start = reference_pca(estimator, X) if pca is None else pca
-    total = sum(
-        float(((scale_rows(b, offset, scale, np.float64) - start.mean_) ** 2).sum())
-        for b in iter_row_batches(X, BATCH_ROWS)
-    )
-    pca_sse = max(total - float(np.sum(start.explained_variance_)) * (n_samples - 1), 0.0)
+    (n_samples, n_features), k = X.shape, estimator.n_components_
+    noise_variance = pca_noise_variance(estimator, X) if pca_noise is None else pca_noise
+    pca_sse = noise_variance * (n_features - k) * (n_samples - 1)
     if squared_error is None:
         mean_output = estimator._spec.mean_output
         squared_error = estimator._run(lambda m, x: ((x - mean_output(m, m.encode(x))) ** 2).sum(dim=1), X, np.float64)
     errors = np.asarray(squared_error)
     noise = getattr(estimator, "noise", None)
     advice = ADVICE if noise is None else DENOISER_ADVICE.format(noise=noise, level=estimator.noise_level)
-    return warn_if_worse_than_pca(float(errors.sum()), pca_sse, estimator.n_components_, advice)
+    return warn_if_worse_than_pca(float(errors.sum()), pca_sse, k, advice)
 
 
 ADVICE = (

@@ -8,7 +8,7 @@ from sklearn.utils._param_validation import StrOptions
 
 from ._base import BaseAutoencoder, CodeTransformerMixin
 from ._docstrings import fill_doc
-from ._fitcheck import check_fit, reference_pca
+from ._fitcheck import check_fit, pca_noise_variance
 from ._likelihood import (
     activation_width,
     fit_gaussian,
@@ -336,12 +336,12 @@ class AutoencoderTransformer(RoutedKwargsMixin, CodeTransformerMixin, BaseAutoen
             squared_error = stats.squared_error
         # the residuals of rows the network was not trained on, where there are any, and never below PCA's noise
         # variance on the same rows (see score_samples)
-        pca = reference_pca(self, X) if pca is None else pca
+        pca_noise = pca_noise_variance(self, X) if pca is None else pca.noise_variance_
         validation = _validation_rows(self.net_, n_samples)
-        floor = 0.0 if pca is None else pca.noise_variance_
+        floor = 0.0 if pca_noise is None else pca_noise
         self.noise_variance_ = noise_variance(squared_error, _off_manifold(n_features, k), validation, floor)
         if not partial:  # one epoch on one chunk is not a finished fit
-            check_fit(self, X, squared_error, pca)  # warns when training did not beat PCA (_fitcheck.py)
+            check_fit(self, X, squared_error, pca_noise)  # warns when training did not beat PCA (_fitcheck.py)
 
     # ------------------------------------------------------------ public API
     def score_samples(self, X):
