@@ -22,7 +22,7 @@ import scipy.sparse as sp
 import torch
 from sklearn.utils.validation import validate_data
 
-from ._data import ScaledDataset, scale_rows
+from ._data import ScaledDataset, iter_row_batches, scale_rows
 
 # Bytes of float32 rows per block read from disk for training: a block is read once per epoch.
 BLOCK_BYTES = 2**24
@@ -235,5 +235,4 @@ class RunningMoments:
 
 def streamed_rows(X):
     """Row slices of ``X``, a block (:data:`BLOCK_BYTES` of float32) each, for statistics over data on disk."""
-    rows = max(2048, BLOCK_BYTES // (4 * X.shape[1]))
-    return (X[start : start + rows] for start in range(0, X.shape[0], rows))
+    return iter_row_batches(X, max(2048, BLOCK_BYTES // (4 * X.shape[1])))
