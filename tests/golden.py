@@ -145,9 +145,7 @@ def differences(reference, current, exact):
             continue
         if a.shape != b.shape or a.dtype != b.dtype:
             problems.append(f"shape or dtype: {key}: {a.shape} {a.dtype} vs {b.shape} {b.dtype}")
-        elif exact and not np.array_equal(a, b):
-            problems.append(f"differs: {key} (max |diff| {np.max(np.abs(a.astype(float) - b.astype(float)))})")
-        elif not exact and not np.allclose(a, b, rtol=1e-4, atol=1e-5):
+        elif not (np.array_equal(a, b) if exact else np.allclose(a, b, rtol=1e-4, atol=1e-5)):
             problems.append(f"differs: {key} (max |diff| {np.max(np.abs(a.astype(float) - b.astype(float)))})")
     return problems
 

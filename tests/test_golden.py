@@ -5,10 +5,9 @@ on any machine with the pinned stack; ``python tests/golden.py --exact`` compare
 wrote ``tests/data/golden.npz``.
 """
 
+import golden
 import numpy as np
 import pytest
-
-import golden
 
 
 @pytest.fixture(scope="module")
