@@ -159,8 +159,8 @@ def load(name):
 
 def residuals(ae, X):
     """Per row: the squared reconstruction error in the autoencoder's scaled space."""
-    mean_output = ae._spec.mean_output
-    return ae._run(lambda m, x: _code_and_residual(m, x, mean_output), X, np.float64).squared_error
+    network = ae.network_
+    return network.run(lambda m, x: _code_and_residual(m, x, network.mean_output), X, np.float64).squared_error
 
 
 def mse(model, X):

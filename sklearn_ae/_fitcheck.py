@@ -14,6 +14,7 @@ import warnings
 
 import numpy as np
 
+from . import _pca_start
 from .exceptions import PCAWorseWarning
 
 # The warning fires when the training MSE exceeds PCA's by more than this fraction: a model kept at the
@@ -21,7 +22,7 @@ from .exceptions import PCAWorseWarning
 TOLERANCE = 1e-3
 
 
-# Wider data would need PCA's full SVD (see ``_scaled_pca``), too costly for a check: skipped there.
+# Wider data would need PCA's full SVD (see ``_pca_start.scaled_pca``), too costly for a check: skipped there.
 MAX_FEATURES = 2000
 # Rows densified at a time (sparse input is never densified whole).
 BATCH_ROWS = 1024
@@ -36,21 +37,16 @@ def pca_noise_variance(estimator, X):
     """PCA's noise variance at the fitted ``estimator``'s code width, on ``X`` in its scaled space.
 
     The mean of the ``d - k`` smallest eigenvalues of the covariance (as
-    :class:`~sklearn_ae._base.PCAStart` holds it): the eigenvalues only, no
+    :class:`~sklearn_ae._pca_start.PCAStart` holds it): the eigenvalues only, no
     eigenvectors (half the cost of the decomposition, which dominates for a
     few hundred rows of MNIST's width). None where the comparison does not
     apply: over ``MAX_FEATURES`` features, fewer than two rows, or a code at
     least as wide as the data (PCA then leaves no residual).
     """
-    from ._base import _scaled_covariance
-    from ._data import InputScaling
-
     if not _applies(estimator, X):
         return None
-    scaling = InputScaling(offset=estimator.scaling_offset_, scale=estimator.scaling_scale_, mean=None, std=None)
-    _, covariance = _scaled_covariance(X, scaling, batch_size=BATCH_ROWS)
-    eigenvalues = np.maximum(np.linalg.eigvalsh(covariance)[::-1], 0.0)
-    return float(eigenvalues[estimator.n_components_ :].mean())
+    network = estimator.network_
+    return _pca_start.pca_noise_variance(X, network.offset, network.scale, estimator.n_components_, BATCH_ROWS)
 
 
 def check_fit(estimator, X, squared_error=None, pca_noise=None):
@@ -72,11 +68,13 @@ def check_fit(estimator, X, squared_error=None, pca_noise=None):
     noise_variance = pca_noise_variance(estimator, X) if pca_noise is None else pca_noise
     pca_sse = noise_variance * (n_features - k) * (n_samples - 1)
     if squared_error is None:
-        mean_output = estimator._spec.mean_output
-        squared_error = estimator._run(lambda m, x: ((x - mean_output(m, m.encode(x))) ** 2).sum(dim=1), X, np.float64)
+        network = estimator.network_
+        mean_output = network.mean_output
+        squared_error = network.run(lambda m, x: ((x - mean_output(m, m.encode(x))) ** 2).sum(dim=1), X, np.float64)
     errors = np.asarray(squared_error)
-    noise = getattr(estimator, "noise", None)
-    advice = ADVICE if noise is None else DENOISER_ADVICE.format(noise=noise, level=estimator.noise_level)
+    params = estimator.get_params(deep=False)
+    noise = params.get("noise")
+    advice = ADVICE if noise is None else DENOISER_ADVICE.format(noise=noise, level=params["noise_level"])
     return warn_if_worse_than_pca(float(errors.sum()), pca_sse, k, advice)
 
 

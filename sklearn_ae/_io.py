@@ -56,7 +56,7 @@ def _allowed_estimators():
 
 def _builtin_classes():
     """Classes a parameter may hold without being trusted: the optimizers of ``optimizer=``."""
-    from ._base import OPTIMIZERS
+    from ._network import OPTIMIZERS
 
     return {_qualified_name(cls): cls for cls in OPTIMIZERS.values()}
 
@@ -161,20 +161,18 @@ class _Writer:
             "class": self.allowed[cls],
             "params": {k: self.value(v, f"{where}.{k}") for k, v in params.items()},
         }
-        skip = set(params) | {"net_", "_spec", "_sklearn_version"}
+        skip = set(params) | {"network_", "_sklearn_version"}
         record["attributes"] = {k: self.value(v, f"{where}.{k}") for k, v in vars(estimator).items() if k not in skip}
-        net = getattr(estimator, "net_", None)
-        if isinstance(estimator, BaseAutoencoder) and net is not None:
-            state = _state.net_state(net)
+        network = getattr(estimator, "network_", None)
+        if isinstance(estimator, BaseAutoencoder) and network is not None:
+            state = network.to_plain(include_optimizer=self.include_optimizer)
             record["net"] = {
                 "weights": {name: self.tensor(t, f"{where}.net.{name}") for name, t in state.tensors.items()},
                 "aliases": state.aliases,
                 "history": json.loads(state.history),
                 "validation_seed": state.validation_seed,
             }
-            optimizer = None
-            if self.include_optimizer and getattr(net, "optimizer_", None) is not None:
-                optimizer = _state.optimizer_state(net.optimizer_)  # None for a state that is not kept (LBFGS)
+            optimizer = state.optimizer  # None when left out, or for a state that is not kept (LBFGS)
             if optimizer is not None:
                 names = {name: self.tensor(t, f"{where}.optimizer.{name}") for name, t in optimizer.tensors.items()}
                 record["net"]["optimizer"] = {"tensors": names, **optimizer.document}
@@ -529,16 +527,15 @@ class _Reader:
         tensors = {k: self.tensor(v, f"{where}.weights[{k!r}]") for k, v in weights.items()}
         state = _state.NetState(tensors, net["aliases"], json.dumps(net["history"]), seed)
         try:
-            estimator.net_ = _state.restore_net(estimator, state)
-            estimator._spec = estimator._network_spec(n_features)
+            estimator.network_ = estimator.network_from_plain(state)
         except (ValueError, TypeError):
             raise
         except Exception as exc:  # what torch or the builders raise for parameters no fit would have accepted
             raise ValueError(f"{where}: the network cannot be rebuilt from the parameters: {exc!r}") from None
         if "optimizer" in net:
-            self._optimizer(estimator.net_, net["optimizer"], f"{where}.optimizer")
+            self._optimizer(estimator.network_, net["optimizer"], f"{where}.optimizer")
 
-    def _optimizer(self, net, optimizer, where):
+    def _optimizer(self, network, optimizer, where):
         _expect(
             isinstance(optimizer, dict) and set(optimizer) == {"tensors", "values", "param_groups"},
             f"{where} must have exactly the keys ['param_groups', 'tensors', 'values'].",
@@ -547,7 +544,7 @@ class _Reader:
         tensors = {k: self.tensor(v, f"{where}.tensors[{k!r}]") for k, v in optimizer["tensors"].items()}
         document = {"values": optimizer["values"], "param_groups": optimizer["param_groups"]}
         try:
-            _state.load_optimizer_state(net.optimizer_, _state.OptimizerState(tensors, document))
+            network.load_optimizer(_state.OptimizerState(tensors, document))
         except ValueError as exc:
             raise ValueError(f"{where}: {exc}") from None
         except Exception as exc:  # what torch raises for a state its optimizer refuses

@@ -10,9 +10,11 @@ from sklearn.utils import get_tags
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._base import INFERENCE_BATCH_SIZE, _keep_state_on_failure, _seed_from
+from ._base import keep_state_on_failure
 from ._data import fit_scaling, iter_row_batches
 from ._likelihood import fit_gaussian
+from ._network import INFERENCE_BATCH_SIZE
+from ._seeding import seed_from
 from ._transformer import AutoencoderTransformer
 
 # Floors of the per-feature residual scale, relative to the mean scale and absolute
@@ -297,7 +299,7 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         self : object
             The fitted estimator.
         """
-        return _keep_state_on_failure(self, self._fit, X)
+        return keep_state_on_failure(self, self._fit, X)
 
     def _fit(self, X):
         X = validate_data(self, X, accept_sparse="csr", dtype=[np.float64, np.float32])
@@ -308,7 +310,7 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         self.measure_ = self.measure
         self.feature_scales_ = fit_scaling(X, "standard")[1]
 
-        seeds = np.random.SeedSequence(_seed_from(self.random_state)).generate_state(self.n_estimators)
+        seeds = np.random.SeedSequence(seed_from(self.random_state)).generate_state(self.n_estimators)
         seeded = "random_state" in self.estimator_.get_params(deep=False)
         self.estimators_ = []
         for i, seed in enumerate(seeds):

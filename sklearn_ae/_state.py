@@ -19,14 +19,10 @@ so that a model shipped between processes continues training exactly.
 import dataclasses
 import json
 import math
-import warnings
 from typing import NamedTuple
 
 import numpy as np
 import torch
-from skorch.history import History
-
-from .nn import CustomAutoencoder
 
 
 class NetState(NamedTuple):
@@ -44,12 +40,15 @@ class NetState(NamedTuple):
         The skorch history, as JSON.
     validation_seed : int
         The seed of a denoiser's validation corruption.
+    optimizer : OptimizerState or None
+        The optimizer's state, where it is kept.
     """
 
     tensors: dict
     aliases: dict
     history: str
     validation_seed: int
+    optimizer: "OptimizerState | None" = None
 
 
 def _json_default(value):
@@ -106,6 +105,33 @@ def _safetensors_metadata(data):
     return header.get("__metadata__") or {}
 
 
+#: The keys of a network's record in a pickled estimator (``_net_state``); "optimizer" is optional.
+RECORD_KEYS = ("weights", "history", "validation_seed")
+
+
+def check_record_keys(record, required, optional, what):
+    """Raise ``ValueError`` unless ``record`` is a dict with every key of ``required`` and none but ``optional``."""
+    if not isinstance(record, dict) or not set(required) <= set(record) <= set(required) | set(optional):
+        listed = ", ".join(repr(k) for k in required)
+        raise ValueError(f"{what} must hold {listed} and, optionally, {', '.join(repr(k) for k in optional)}.")
+
+
+def net_state_to_record(state):
+    """A :class:`NetState` as the plain record that pickle, ``copy.deepcopy`` and skops store (bytes and JSON)."""
+    record = {"weights": weights_to_bytes(state), "history": state.history, "validation_seed": state.validation_seed}
+    if state.optimizer is not None:
+        record["optimizer"] = optimizer_to_plain(state.optimizer)
+    return record
+
+
+def net_state_from_record(record):
+    """The :class:`NetState` of :func:`net_state_to_record`'s record; ``ValueError`` when malformed, no code runs."""
+    check_record_keys(record, RECORD_KEYS, ("optimizer",), "The saved network state")
+    tensors, aliases = weights_from_bytes(record["weights"])
+    optimizer = optimizer_from_plain(record["optimizer"]) if "optimizer" in record else None
+    return NetState(tensors, aliases, record["history"], int(record["validation_seed"]), optimizer)
+
+
 def _placeholder_corruption(spec, n_features):
     """``spec`` with the corruption's buffers as zeros of their shapes: the weights file fills them in."""
     if spec.corruption is None:
@@ -118,20 +144,6 @@ def _placeholder_corruption(spec, n_features):
         buffer: np.zeros(n_features, dtype=np.float32),
     }
     return dataclasses.replace(spec, module_kwargs=kwargs, corruption=None)
-
-
-def _restore_device(device):
-    """The device to rebuild on: the fit's own choice, except that a CUDA model without CUDA loads on the CPU."""
-    from ._base import _resolve_device
-
-    if device.startswith("cuda") and not torch.cuda.is_available():
-        warnings.warn(
-            f"The model asks for device={device!r}, but no CUDA device is available: it is loaded on the CPU.",
-            UserWarning,
-            stacklevel=4,
-        )
-        return "cpu"
-    return _resolve_device(device)
 
 
 def check_weights(expected, tensors, aliases):
@@ -163,45 +175,6 @@ def check_weights(expected, tensors, aliases):
             )
         state[name] = tensor
     return state
-
-
-def restore_net(estimator, state):
-    """A fitted skorch net for the fitted ``estimator`` (without ``net_``), with the weights of ``state``.
-
-    The net is built from the estimator's parameters exactly as ``fit``
-    builds it, its weights initialised without touching torch's global
-    random generator and then replaced by those of ``state`` (strictly: see
-    :func:`check_weights`). A model saved on a GPU is loaded on the CPU when
-    no GPU is available (with a warning).
-    """
-    from ._base import _seeded_torch
-
-    n_features = estimator.n_features_in_
-    spec = _placeholder_corruption(estimator._network_spec(n_features), n_features)
-    device = _restore_device(estimator.device)
-    with warnings.catch_warnings():
-        # the warning about an empty validation split belongs to fit; here the split is never used
-        warnings.simplefilter("ignore", UserWarning)
-        net = estimator._make_net(spec, None, max(n_features, 2**20), state.validation_seed, device)
-    if spec.module is not CustomAutoencoder:
-        # check the shapes on a module without memory first: parameters that ask for a huge network fail here
-        with torch.device("meta"):
-            probe = net.module(**net.get_params_for("module"))
-        check_weights(probe.state_dict(), state.tensors, state.aliases)
-    with _seeded_torch(state.validation_seed, device):  # the caller's generator is untouched
-        net.initialize()
-    weights = check_weights(net.module_.state_dict(), state.tensors, state.aliases)
-    net.module_.load_state_dict(weights, strict=True)
-    net.module_.eval()
-    net.validation_seed = state.validation_seed
-    try:
-        history = json.loads(state.history)
-    except (TypeError, ValueError):
-        raise ValueError("The training history is not valid JSON.") from None
-    if not isinstance(history, list) or not all(isinstance(row, dict) for row in history):
-        raise ValueError("The training history must be a list of epochs (dicts).")
-    net.history = History(history)
-    return net
 
 
 class OptimizerState(NamedTuple):
@@ -317,8 +290,8 @@ def load_optimizer_state(optimizer, state):
     optimizer.load_state_dict({"state": entries, "param_groups": merged})
 
 
-def optimizer_to_plain(optimizer):
-    """The ``optimizer``'s state as plain data: its tensors as safetensors bytes and the rest as JSON (or None).
+def optimizer_to_plain(state):
+    """An :class:`OptimizerState` as plain data: its tensors as safetensors bytes and its document as JSON.
 
     Kept by pickle, ``copy.deepcopy`` and skops (and, as tensors in the file,
     by :func:`sklearn_ae.save`) so that a model shipped between processes, as
@@ -327,14 +300,14 @@ def optimizer_to_plain(optimizer):
     """
     from safetensors.torch import save
 
-    state = optimizer_state(optimizer)
-    if state is None:
-        return None
     return {"tensors": save(state.tensors), "document": json.dumps(state.document)}
 
 
-def optimizer_from_plain(optimizer, plain):
-    """Load :func:`optimizer_to_plain`'s data into ``optimizer`` (a fresh one of the same net); no code runs."""
+def optimizer_from_plain(plain):
+    """The :class:`OptimizerState` of :func:`optimizer_to_plain`'s data; ``ValueError`` when malformed, no code runs.
+
+    It is checked against the optimizer when loaded (:func:`load_optimizer_state`).
+    """
     from safetensors.torch import load
 
     if not isinstance(plain, dict) or set(plain) != {"tensors", "document"}:
@@ -344,4 +317,4 @@ def optimizer_from_plain(optimizer, plain):
         document = json.loads(plain["document"])
     except Exception as exc:  # safetensors and json raise their own error types
         raise ValueError(f"The saved optimizer state is not valid: {exc}") from None
-    load_optimizer_state(optimizer, OptimizerState(tensors, document))
+    return OptimizerState(tensors, document)

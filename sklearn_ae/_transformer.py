@@ -319,8 +319,10 @@ class AutoencoderTransformer(RoutedKwargsMixin, CodeTransformerMixin, BaseAutoen
         n_samples, n_features = X.shape
         k = self.n_components_
 
+        network = self.network_
+
         def code_and_residual(rows):
-            return self._run(lambda m, x: _code_and_residual(m, x, self._spec.mean_output), rows, np.float64)
+            return network.run(lambda m, x: _code_and_residual(m, x, network.mean_output), rows, np.float64)
 
         if isinstance(X, StreamedArray):  # data on disk: the codes' moments batch by batch, never all codes at once
             moments, squared_error, start = RunningMoments(), np.empty(n_samples), 0
@@ -395,11 +397,12 @@ class AutoencoderTransformer(RoutedKwargsMixin, CodeTransformerMixin, BaseAutoen
         """
         X = self._check_input(X)
         n_features, k = self.n_features_in_, self.n_components_
-        module = self.net_.module_
-        probe = torch.zeros((1, k), dtype=next(module.parameters()).dtype, device=self.net_.device)
-        width = activation_width(module, self._spec.mean_output, probe) + n_features
-        terms = self._run(
-            lambda m, x: _likelihood_terms(m, x, self._spec.mean_output),
+        network = self.network_
+        module = network.module
+        probe = torch.zeros((1, k), dtype=next(module.parameters()).dtype, device=network.device)
+        width = activation_width(module, network.mean_output, probe) + n_features
+        terms = network.run(
+            lambda m, x: _likelihood_terms(m, x, network.mean_output),
             X,
             np.float64,
             batch_size=jacobian_batch_size(k, width),

@@ -11,10 +11,11 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 from skorch.callbacks import Callback
 
-from ._base import BaseAutoencoder, CodeTransformerMixin, _seed_from
+from ._base import BaseAutoencoder, CodeTransformerMixin
 from ._docstrings import fill_doc
 from ._likelihood import activation_width
 from ._losses import bernoulli_nll, gaussian_nll
+from ._seeding import seed_from
 from ._spec import vae_spec, variant_constraints
 from ._streaming import RunningMoments, StreamedArray, streamed_rows
 
@@ -314,10 +315,11 @@ class VAETransformer(CodeTransformerMixin, BaseAutoencoder):
         return vae_spec(self.get_params(deep=False), n_features, callbacks=warmup)
 
     def _after_fit(self, X, *, partial=False, pca=None):
-        self._score_seed = _seed_from(self.random_state)
+        self._score_seed = seed_from(self.random_state)
         direction = np.random.default_rng([self._score_seed, 1]).standard_normal(X.shape[1])
         self._score_direction = direction / np.linalg.norm(direction)
-        module = self.net_.module_
+        network = self.network_
+        module = network.module
         if module.log_noise_variance is None:
             self.noise_variance_ = None
         else:
@@ -327,10 +329,10 @@ class VAETransformer(CodeTransformerMixin, BaseAutoencoder):
         if isinstance(X, StreamedArray):  # data on disk: the variance batch by batch, never all means at once
             moments = RunningMoments()
             for rows in streamed_rows(X):
-                moments.update(self._run(_encode, rows, np.float64))
+                moments.update(network.encode(rows, np.float64))
             self.latent_activity_ = np.diag(moments.scatter) / moments.n
         else:
-            self.latent_activity_ = self._run(_encode, X, np.float64).var(axis=0)
+            self.latent_activity_ = network.encode(X, np.float64).var(axis=0)
         self.n_active_components_ = int((self.latent_activity_ > ACTIVITY_THRESHOLD).sum())
         if 2 * self.n_active_components_ < self.n_components_:
             warnings.warn(
@@ -359,7 +361,7 @@ class VAETransformer(CodeTransformerMixin, BaseAutoencoder):
             Posterior standard deviations.
         """
         X = self._check_input(X)
-        return self._run(_posterior, X, X.dtype)
+        return self.network_.run(_posterior, X, X.dtype)
 
     def sample(self, n_samples=1, random_state=None, noise=False):
         """Draw new rows from the model: ``z ~ N(0, I)``, then the decoder.
@@ -389,15 +391,16 @@ class VAETransformer(CodeTransformerMixin, BaseAutoencoder):
         else:
             rng = np.random.default_rng(random_state)
         Z = rng.standard_normal((n_samples, self.n_components_))
-        Xs = self._run(self._spec.mean_output, Z, np.float64, scaled_input=False)
+        network = self.network_
+        Xs = network.decode(Z, np.float64)
         if noise:
-            if self._spec.output == "sigmoid":
+            if network.spec.output == "sigmoid":
                 Xs = (rng.random(Xs.shape) < Xs).astype(np.float64)
             else:
                 # the variance in the scaled space, from the module (in the input's units it can exceed float64)
-                variance = torch.exp(self.net_.module_.log_noise_variance.detach()).cpu().double().numpy()
+                variance = torch.exp(network.module.log_noise_variance.detach()).cpu().double().numpy()
                 Xs = Xs + rng.standard_normal(Xs.shape) * np.sqrt(variance)
-        return self._unscale(Xs)
+        return network.unscale(Xs)
 
     def score_samples(self, X):
         """Lower bound on each row's log-likelihood, in nats: the ELBO or the IWAE bound.
@@ -444,17 +447,18 @@ class VAETransformer(CodeTransformerMixin, BaseAutoencoder):
         X = self._check_input(X)
         k = self.n_importance_samples
         # each row sends k codes through the decoder: size batches by what the decoder holds per code
-        module = self.net_.module_
-        probe = torch.zeros((1, self.n_components_), dtype=next(module.parameters()).dtype, device=self.net_.device)
-        width = activation_width(module, self._spec.mean_output, probe) + self.n_features_in_
+        network = self.network_
+        module = network.module
+        probe = torch.zeros((1, self.n_components_), dtype=next(module.parameters()).dtype, device=network.device)
+        width = activation_width(module, network.mean_output, probe) + self.n_features_in_
         batch_size = max(1, SCORE_BUDGET // (k * width))
-        log_p = self._run(
+        log_p = network.run(
             lambda m, x: _importance_weighted_bound(m, x, self._score_noise(x, k)),
             X,
             np.float64,
             batch_size=batch_size,
         )
-        if self.net_.module_.log_noise_variance is not None:  # a Gaussian density: back to the input's units
+        if module.log_noise_variance is not None:  # a Gaussian density: back to the input's units
             log_p = log_p - np.log(self.scaling_scale_).sum()
         return log_p
 
@@ -485,10 +489,6 @@ class Posterior(NamedTuple):
 
     mean: torch.Tensor
     std: torch.Tensor
-
-
-def _encode(module, x):
-    return module.encode(x)
 
 
 def _posterior(module, x):

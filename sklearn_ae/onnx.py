@@ -296,15 +296,15 @@ def _network_halves(estimator, dtype):
 
     On the CPU: a network trained on a GPU is exported from a copy.
     """
-    module = estimator._module_as(dtype)
+    network = estimator.network_
+    module = network.module_as(dtype)
     if any(t.device.type != "cpu" for t in (*module.parameters(), *module.buffers())):
         module = copy.deepcopy(module).cpu()
-    spec = estimator._spec
-    return (lambda x: module.encode(x), [module]), (lambda z: spec.mean_output(module, z), [module])
+    return (lambda x: module.encode(x), [module]), (lambda z: network.mean_output(module, z), [module])
 
 
 def _module_name(estimator):
-    module = estimator.net_.module_
+    module = estimator.network_.module
     parts = [type(module).__name__]
     for attr in ("encoder", "decoder"):
         if hasattr(module, attr):
@@ -321,7 +321,7 @@ def _network_dtype(estimator, dtype):
     import torch
 
     convolutional = any(
-        isinstance(m, (torch.nn.modules.conv._ConvNd, _tied_conv_type())) for m in estimator.net_.module_.modules()
+        isinstance(m, (torch.nn.modules.conv._ConvNd, _tied_conv_type())) for m in estimator.network_.module.modules()
     )
     return np.float32 if convolutional else dtype
 

@@ -82,9 +82,9 @@ def test_pickled_state_keeps_the_fitted_attributes(fitted):
     np.testing.assert_array_equal(restored.validation_loss_curve_, model.validation_loss_curve_)
     assert restored.net_.history.to_list() == model.net_.history.to_list()
     assert restored.net_.validation_seed == model.net_.validation_seed
-    assert restored._spec.corruption == model._spec.corruption
+    assert restored.network_.spec.corruption == model.network_.spec.corruption
     assert restored.net_.module_ is not model.net_.module_
-    assert "net_" in vars(model) and "_spec" in vars(model)  # pickling never changes the model itself
+    assert "network_" in vars(model)  # pickling never changes the model itself
 
 
 def test_unpickling_leaves_the_global_rngs_alone(fitted, global_rngs_untouched):

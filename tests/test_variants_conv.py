@@ -82,7 +82,7 @@ def test_errors(tmp_path):
     with pytest.raises(ValueError, match="init='pca'"):
         AutoencoderTransformer(image_shape=(3, 4), init="pca", max_epochs=1).fit(X)
     model = AutoencoderTransformer(image_shape=(3, 4), hidden_layer_sizes=(2,), max_epochs=1).fit(X)
-    assert model._spec.init == "random"
+    assert model.network_.spec.init == "random"
 
 
 def test_auto_hidden_layer_sizes_depend_on_the_network():

@@ -68,7 +68,7 @@ def test_arguments_reach_the_modules(X):
     assert isinstance(module, CustomAutoencoder)
     assert module.encoder.width == 7 and module.encoder.net[0].in_features == 64
     assert module.decoder.net.out_features == 64
-    assert model._spec.init == "random"
+    assert model.network_.spec.init == "random"
     assert model.transform(X).shape == (300, 4)
     restored = pickle.loads(pickle.dumps(model))
     assert isinstance(restored.net_.module_.encoder, Encoder) and restored.net_.module_.encoder.width == 7

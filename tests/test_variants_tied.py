@@ -58,7 +58,7 @@ def test_training_keeps_one_parameter_and_copies_stay_tied():
     _assert_tied(module)
     optimizer_params = [p for g in model.net_.optimizer_.param_groups for p in g["params"]]
     assert len(optimizer_params) == len({id(p) for p in optimizer_params}) == len(list(module.parameters()))
-    for clone in (copy.deepcopy(module), pickle.loads(pickle.dumps(module)), model._module_as(np.float64)):
+    for clone in (copy.deepcopy(module), pickle.loads(pickle.dumps(module)), model.network_.module_as(np.float64)):
         _assert_tied(clone)
     # float64 inference (a converted copy) agrees with float32 inference
     np.testing.assert_allclose(model.transform(X[:50]), model.transform(X[:50].astype(np.float32)), atol=1e-4)

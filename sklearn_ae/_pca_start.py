@@ -1,0 +1,85 @@
+"""The PCA start: PCA of the scaled training rows, which the networks begin from (``init="pca"``).
+
+With up to 2000 features the covariance is accumulated over row batches
+(dense, sparse or memory-mapped data alike, never densified whole) and
+diagonalised; wider data goes through PCA's full SVD, or IncrementalPCA for
+data on disk. :func:`pca_noise_variance` gives PCA's residual variance alone
+(the eigenvalues, no eigenvectors), for the checks against PCA after a fit.
+"""
+
+from typing import NamedTuple
+
+import numpy as np
+from sklearn.decomposition import PCA, IncrementalPCA
+from sklearn.utils import gen_batches
+from sklearn.utils.extmath import svd_flip
+
+from ._data import InputScaling, iter_row_batches, scale_rows
+from ._streaming import StreamedArray
+
+
+class PCAStart(NamedTuple):
+    """PCA's fitted attributes, as :meth:`~sklearn_ae.nn.PCAInitializable.init_from_pca` reads them."""
+
+    components_: np.ndarray
+    mean_: np.ndarray
+    explained_variance_: np.ndarray
+    noise_variance_: float
+
+
+def scaled_covariance(X, scaling, batch_size=4096):
+    """Mean and covariance (ddof=1) of the scaled rows of ``X``, accumulated over row batches (two passes)."""
+    n_samples = X.shape[0]
+
+    def batches():
+        return (scale_rows(b, scaling.offset, scaling.scale, np.float64) for b in iter_row_batches(X, batch_size))
+
+    mean = sum(b.sum(axis=0) for b in batches()) / n_samples
+    covariance = sum((b - mean).T @ (b - mean) for b in batches()) / (n_samples - 1)
+    return mean, covariance
+
+
+def scaled_pca(X, scaling, n_components, batch_size=4096):
+    """PCA with ``min(n_components, n_samples, n_features)`` components of the scaled ``X``, as a :class:`PCAStart`.
+
+    With up to 2000 features the covariance is accumulated over row batches
+    (dense, sparse or memory-mapped ``X`` alike, never densified whole) and
+    diagonalised, as scikit-learn's ``svd_solver="covariance_eigh"`` does,
+    with the same signs: ``n d^2 + d^3`` operations, 0.1 s on 5000 MNIST
+    digits. Wider data, or a single row, goes through PCA's full SVD; wider
+    data read from disk (:class:`~sklearn_ae._streaming.StreamedArray`)
+    through IncrementalPCA on row batches.
+    """
+    n_samples, n_features = X.shape
+    k = min(n_components, n_samples, n_features)
+    if n_features > 2000 and isinstance(X, StreamedArray):  # on disk and wide: IncrementalPCA over row batches
+        pca = IncrementalPCA(n_components=k)
+        for rows in gen_batches(n_samples, max(batch_size, k), min_batch_size=k):
+            pca.partial_fit(scale_rows(X[rows], scaling.offset, scaling.scale, np.float64))
+        return PCAStart(pca.components_, pca.mean_, pca.explained_variance_, float(pca.noise_variance_))
+
+    if n_features > 2000 or n_samples < 2:
+        batches = (scale_rows(b, scaling.offset, scaling.scale, np.float64) for b in iter_row_batches(X, batch_size))
+        # Data without variance makes PCA divide 0 by 0 in its explained-variance ratio, which is not used.
+        with np.errstate(invalid="ignore", divide="ignore"):
+            pca = PCA(n_components=k, svd_solver="full").fit(np.concatenate(list(batches)))
+        return PCAStart(pca.components_, pca.mean_, pca.explained_variance_, float(pca.noise_variance_))
+    mean, covariance = scaled_covariance(X, scaling, batch_size)
+    eigenvalues, eigenvectors = np.linalg.eigh(covariance)
+    eigenvalues, eigenvectors = np.maximum(eigenvalues[::-1], 0.0), eigenvectors[:, ::-1]
+    _, components = svd_flip(None, eigenvectors.T, u_based_decision=False)
+    noise_variance = float(eigenvalues[k:].mean()) if k < min(n_samples, n_features) else 0.0
+    return PCAStart(components[:k], mean, eigenvalues[:k], noise_variance)
+
+
+def pca_noise_variance(X, offset, scale, n_components, batch_size=1024):
+    """PCA's noise variance at width ``n_components`` of the rows of ``X`` scaled by ``offset`` and ``scale``.
+
+    The mean of the ``d - k`` smallest eigenvalues of the covariance (as
+    :class:`PCAStart` holds it): the eigenvalues only, no eigenvectors (half
+    the cost of the decomposition).
+    """
+    scaling = InputScaling(offset=offset, scale=scale, mean=None, std=None)
+    _, covariance = scaled_covariance(X, scaling, batch_size=batch_size)
+    eigenvalues = np.maximum(np.linalg.eigvalsh(covariance)[::-1], 0.0)
+    return float(eigenvalues[n_components:].mean())
