@@ -39,8 +39,9 @@ extensions = [
 
 templates_path = ["_templates"]
 exclude_patterns = ["_build", "examples", "Thumbs.db", ".DS_Store", "**.ipynb_checkpoints"]
+# alabaster links _static/custom.css from its own layout.html; listing it in html_css_files as well
+# would link it twice.
 html_static_path = ["_static"]
-html_css_files = ["custom.css"]
 html_theme = "alabaster"
 html_theme_options = {
     "description": "Autoencoders as scikit-learn estimators",
