@@ -97,7 +97,7 @@ API_SECTIONS = [
         "sklearn_ae.plotting",
         "class_display.rst",
         "Display objects in scikit-learn's style (needs the ``plot`` extra: "
-        '``pip install "sklearn-ae[plot]"``). See :doc:`/user_guide/visualisation`.',
+        '``pip install ".[plot]"`` from a clone of the repository). See :doc:`/user_guide/visualisation`.',
     ),
     (
         "Datasets",
