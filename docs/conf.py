@@ -39,8 +39,9 @@ extensions = [
 
 templates_path = ["_templates"]
 exclude_patterns = ["_build", "examples", "Thumbs.db", ".DS_Store", "**.ipynb_checkpoints"]
+# alabaster links _static/custom.css from its own layout.html; listing it in html_css_files as well
+# would link it twice.
 html_static_path = ["_static"]
-html_css_files = ["custom.css"]
 html_theme = "alabaster"
 html_theme_options = {
     "description": "Autoencoders as scikit-learn estimators",
@@ -96,7 +97,7 @@ API_SECTIONS = [
         "sklearn_ae.plotting",
         "class_display.rst",
         "Display objects in scikit-learn's style (needs the ``plot`` extra: "
-        '``pip install "sklearn-ae[plot]"``). See :doc:`/user_guide/visualisation`.',
+        '``pip install ".[plot]"`` from a clone of the repository). See :doc:`/user_guide/visualisation`.',
     ),
     (
         "Datasets",

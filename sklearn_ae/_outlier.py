@@ -107,11 +107,11 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         :class:`VAETransformer` or :class:`sklearn.decomposition.PCA` (the
         classic PCA-reconstruction detector). ``measure="likelihood"`` also
         needs its ``score_samples``. Its parameters are searchable as
-        ``estimator__<name>`` (e.g. with ``GridSearchCV``). None is the
-        autoencoder measured on the ODDS sets:
-        ``AutoencoderTransformer(n_components=min(2, n_features),
+        ``estimator__<name>`` (e.g. with ``GridSearchCV``). None is a small
+        autoencoder, ``AutoencoderTransformer(n_components=min(2, n_features),
         hidden_layer_sizes=(32,), scaling="standard", max_epochs=30,
-        batch_size=128)``.
+        batch_size=128)``, whose settings were chosen on the ODDS outlier
+        sets (see :ref:`outliers`).
 
     contamination : "auto" or float, default="auto"
         Sets the threshold ``offset_`` on the training scores. A float in
@@ -149,17 +149,11 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
           measures how far *along* it the row lies from the bulk of the
           training data (the code ``z = transform(x)``, centred on the mean
           training code and rotated and scaled so that the training codes
-          have identity covariance). An outlier is caught by either. Chosen
-          by leave-one-data-set-out over ten ODDS sets and checked on
-          synthetic anomalies injected into them (see
-          ``benchmarks/results_odds_lodo.md`` and
-          ``results_odds_synthetic.md``): against the larger of the two
-          distances divided by their medians (the default before), it
-          was picked in all ten folds and averaged a ROC-AUC of 0.897
-          against 0.895 on the ODDS sets and 0.930 against 0.920 on the
-          synthetic anomalies (three seeds). When the codes are at least
-          as wide as the rows the model can copy its input and only the
-          code distance counts.
+          have identity covariance). An outlier is caught by either. It is
+          the default because it ranked best on held-out outlier data sets
+          (see :ref:`outliers`). When the codes are at least as wide as
+          the rows the model can copy its input and only the code distance
+          counts.
         - ``"likelihood"``: the estimator's own ``score_samples``, e.g. the
           log-likelihood of :class:`AutoencoderTransformer` (a nonlinear
           probabilistic PCA), the bound on it of :class:`VAETransformer`,

@@ -45,8 +45,8 @@ class AutoencoderTransformer(RoutedKwargsMixin, CodeTransformerMixin, BaseAutoen
         mirrors them. ``()`` gives a linear autoencoder. With
         ``image_shape``, the channels of the strided convolutions.
         ``"auto"`` is ``(512, 128)`` for dense layers and ``(16, 32, 64)``
-        channels for the convolutional network, both chosen by measurement
-        on MNIST.
+        channels for the convolutional network, the widths that
+        reconstructed MNIST best (see :ref:`transformer`).
 
     activation : {"relu", "tanh", "sigmoid", "elu", "gelu", "selu", \
             "leaky_relu", "identity"}, default="relu"
@@ -130,8 +130,8 @@ class AutoencoderTransformer(RoutedKwargsMixin, CodeTransformerMixin, BaseAutoen
         Weight of a penalty that makes each decoder layer mean what its
         mirrored encoder layer means: the sum, over the hidden layers, of the
         mean squared distance between the encoder's activation and the
-        activation of the decoder layer of the same width (seed 003). Needs
-        hidden layers.
+        activation of the decoder layer of the same width. Needs hidden
+        layers.
 
     layer_matching_local : bool, default=False
         With ``True``, each pair's distance only trains the layers between
@@ -365,25 +365,19 @@ class AutoencoderTransformer(RoutedKwargsMixin, CodeTransformerMixin, BaseAutoen
         fitted to the codes of all training rows. ``noise_variance_`` is the
         mean squared residual per off-manifold direction of the rows the
         network was *not* trained on, the early-stopping validation rows
-        (``validation_fraction`` of them): the network reconstructs its
-        training rows better than new ones, and a variance fitted to them is
-        too small for new rows, whose likelihood then collapses. Without a
-        validation split (``early_stopping=False`` or ``max_epochs=0``) it is
-        the training rows' ``sum ||x - decoder(z)||^2 / ((d - k)(n - 1))``.
-        Either way it is at least PCA's noise variance at the same width on
-        the same training rows: rows unlike the training rows (the held-out
-        fold of unshuffled ``KFold`` on a file sorted by class, a drifting
-        stream) are reconstructed worse by both models, and a network's edge
-        over PCA measured on rows like its training rows shrinks there, so a
-        smaller variance would make the held-out score collapse even where
-        the network reconstructs those rows better than PCA. The density is
-        therefore never more certain of the residual than PCA's, and the
-        score ranks the autoencoder against PCA by held-out reconstruction
-        (``benchmarks/results_likelihood.md``). With ``max_epochs=0`` (a
-        linear network at the PCA solution) this equals PCA's score exactly.
-        For ``k >= d`` there is
-        no off-manifold direction and the last two terms become a Gaussian of
-        variance ``noise_variance_`` on all ``d`` residual coordinates.
+        (``validation_fraction`` of them), because a variance fitted to the
+        training rows is too small for new rows. Without a validation split
+        (``early_stopping=False`` or ``max_epochs=0``) it is the training
+        rows' ``sum ||x - decoder(z)||^2 / ((d - k)(n - 1))``. Either way it
+        is at least PCA's noise variance at the same width on the same
+        training rows, so that the density is never more certain of the
+        residual than PCA's and the score ranks the autoencoder against PCA
+        by held-out reconstruction, also on rows unlike the training rows
+        (see :ref:`pca_comparison`). With ``max_epochs=0`` (a linear network
+        at the PCA solution) this equals PCA's score exactly. For ``k >= d``
+        there is no off-manifold direction and the last two terms become a
+        Gaussian of variance ``noise_variance_`` on all ``d`` residual
+        coordinates.
 
         Parameters
         ----------

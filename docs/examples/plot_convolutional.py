@@ -1,13 +1,14 @@
 """
-=======================================
-A convolutional autoencoder (seed 000)
-=======================================
+===============================================
+A convolutional autoencoder against a dense one
+===============================================
 
-Seed 000 builds a convolutional autoencoder in TensorFlow: strided
-convolutions down to a small code, transposed convolutions back up, with the
-28 x 28 digits padded to 32 x 32 by hand. Here ``image_shape`` switches the
-estimator to a convolutional network; the padding is done for you and ``X``
-stays a 2-D array of flattened images, so pipelines work unchanged.
+A convolutional autoencoder encodes an image with strided convolutions down
+to a small code and decodes it with transposed convolutions back up. Here
+``image_shape`` switches the estimator to such a network: images whose sides
+are not a multiple of the strides (28 x 28 digits) are padded for you, and
+``X`` stays a 2-D array of flattened images, so pipelines work unchanged.
+We compare it with the default dense network at the same width of code.
 
 It uses MNIST from the project's benchmark data when it is there, else
 scikit-learn's 8 x 8 digits.
@@ -35,7 +36,7 @@ else:
 
 # %%
 # Two strided convolutions (16 and 32 channels) and 16 codes, against the
-# default dense network (hidden layers of 256 and 64 units) with the same
+# default dense network (hidden layers of 512 and 128 units) with the same
 # number of codes. Both train for a few epochs only.
 conv = AutoencoderTransformer(16, image_shape=shape, hidden_layer_sizes=(16, 32), max_epochs=5, random_state=0)
 dense = AutoencoderTransformer(16, max_epochs=5, random_state=0)

@@ -3,10 +3,10 @@
 Digits in a three-dimensional code
 ==================================
 
-Seed 001 trains a tanh autoencoder 784-128-64-12-3 on MNIST in PyTorch, draws
-five digits above their reconstructions, and scatters 200 digits in the 3-D
-code space coloured by their label. The same, with this library: the network
-is a parameter, the loop is ``fit``, and each figure is one line.
+A tanh autoencoder 784-128-64-12-3 squeezes MNIST digits into three codes.
+We draw five digits above their reconstructions and scatter the digits in
+the 3-D code space, coloured by their label: the network is a parameter, the
+training loop is ``fit``, and each figure is one line.
 
 It uses MNIST from the project's benchmark data when it is there, else
 scikit-learn's 8 x 8 digits.
@@ -31,9 +31,9 @@ else:
     X, shape = X / 16.0, (8, 8)
 
 # %%
-# The seed's network: tanh layers of 128, 64 and 12 units around 3 codes, and
-# a sigmoid output for pixels in [0, 1], which ``loss="bce"`` provides (the
-# seed trained it with squared error instead).
+# The network: tanh layers of 128, 64 and 12 units around 3 codes, and a
+# sigmoid output for pixels in [0, 1], which ``loss="bce"`` provides with
+# the binary cross-entropy loss.
 ae = AutoencoderTransformer(
     3, hidden_layer_sizes=(128, 64, 12), activation="tanh", loss="bce", lr=5e-3, max_epochs=10, random_state=0
 ).fit(X)

@@ -1,15 +1,14 @@
 """
-=======================================================
-Making each decoder layer mean its encoder's (seed 003)
-=======================================================
+============================================
+Making each decoder layer mean its encoder's
+============================================
 
-Seed 003 asks, on Stack Overflow, how to build an autoencoder where each
-encoder layer and the mirrored decoder layer carry the same values, and
-answers with a hand-written Keras regularisation layer. Here it is one
-parameter: ``layer_matching`` adds the distance between each hidden layer of
-the encoder and the decoder layer of the same width to the loss, and
-``layer_matching_local=True`` gives the seed's second variant, where each
-pair only trains the layers between them.
+An autoencoder can be trained so that each encoder layer and the mirrored
+decoder layer carry the same values. Here it is one parameter:
+``layer_matching`` adds the distance between each hidden layer of the
+encoder and the decoder layer of the same width to the loss, and
+``layer_matching_local=True`` gives the local variant, where each pair only
+trains the layers between them, as in stacked autoencoders.
 """
 
 # %%
@@ -22,7 +21,7 @@ from sklearn_ae.plotting import LossCurveDisplay, ReconstructionDisplay
 X, _ = load_digits(return_X_y=True)
 X = X / 16.0
 
-# The seed's shape, scaled to the 64-pixel digits: sigmoid layers 48-32-24
+# A deep sigmoid network sized for the 64-pixel digits: layers 48-32-24
 # around 12 codes.
 params = dict(n_components=12, hidden_layer_sizes=(48, 32, 24), activation="sigmoid", max_epochs=25, random_state=0)
 plain = AutoencoderTransformer(**params).fit(X)

@@ -3,9 +3,9 @@
 MNIST: a deep autoencoder against PCA
 =====================================
 
-Seed 002 builds a deep dense autoencoder for MNIST by hand in TensorFlow and
-draws the test digits next to their reconstructions. Here it is a scikit-learn
-estimator, compared with PCA at the same width of code.
+A deep dense autoencoder for MNIST as a scikit-learn estimator, compared
+with PCA at the same width of code: the test digits next to their
+reconstructions, the codes, and how training went.
 
 The example reads MNIST from the project's benchmark data
 (``../shared/data``, or the folder in ``SKLEARN_AE_DATA``): 5000 training
@@ -29,8 +29,8 @@ if not have_mnist:
     print(f"MNIST not found under {data_home}: this example is skipped.")
 
 # %%
-# Fit both with 32 codes. The seed's network is 784-256-128 with ReLU and
-# RMSprop; we keep its shape, and train for a few epochs only.
+# Fit both with 32 codes. The autoencoder is 784-256-128 with ReLU, trained
+# with RMSprop for a few epochs only.
 if have_mnist:
     X_train, y_train, X_test, y_test = load_mnist(data_home)
     X_test, y_test = X_test[:2000], y_test[:2000]

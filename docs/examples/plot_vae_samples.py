@@ -3,11 +3,10 @@
 A variational autoencoder: samples, traversals, likelihood
 ==========================================================
 
-The last seed compares a plain autoencoder with a variational one on
-handwritten digits. Here both are one line each; the VAE then draws new
-digits, shows what each latent unit encodes, and scores rows with a
-log-likelihood bound. Pixels are scaled to [0, 1] and modelled as Bernoulli
-variables, as in the seed.
+A plain autoencoder and a variational one on handwritten digits, one line
+each; the VAE then draws new digits, shows what each latent unit encodes,
+and scores rows with a log-likelihood bound. Pixels are scaled to [0, 1] and
+modelled as Bernoulli variables.
 """
 
 # %%
