@@ -256,13 +256,42 @@ def iter_row_batches(X, batch_size):
         yield X[start : start + batch_size]
 
 
+class Targets(NamedTuple):
+    """What a batch is trained toward: skorch's ``y`` of every batch of the data path.
+
+    Every batch path (in memory, sparse, on disk, streamed) yields
+    ``(input, Targets(target, mask))``; the net's ``get_loss`` hands the
+    target and, when there is one, the mask to the criterion.
+
+    Attributes
+    ----------
+    target : torch.Tensor of shape (n_rows, n_features)
+        The rows the network should reconstruct, in the scaled space. For an
+        autoencoder the input itself (the same tensor: no copy).
+    mask : torch.Tensor of shape (n_rows, n_features) or None
+        ``True`` where an entry of the target is observed; None: all are.
+    """
+
+    target: torch.Tensor
+    mask: torch.Tensor | None = None
+
+    def row(self, i):
+        """The targets of the ``i``-th row of the batch alone."""
+        return Targets(self.target[i], None if self.mask is None else self.mask[i])
+
+
+def autoencoder_batch(x, mask=None):
+    """The batch ``(input, targets)`` of an autoencoder, whose target is its input ``x``."""
+    return x, Targets(x, mask)
+
+
 class ScaledDataset(torch.utils.data.Dataset):
     """Rows of ``X``, scaled, as float32 tensors, fetched a whole batch at a time.
 
     ``__getitems__`` lets torch's ``DataLoader`` fetch a batch with one fancy
     index instead of one call per row; ``collate_batch`` is the matching
-    ``collate_fn``. Items are ``(X_batch, None)``: an autoencoder's target is
-    its input, taken from ``X`` in the loss.
+    ``collate_fn``. Items are ``(X_batch, Targets(X_batch, None))``: an
+    autoencoder's target is its input (:func:`autoencoder_batch`).
     """
 
     def __init__(self, X, offset, scale):
@@ -278,12 +307,12 @@ class ScaledDataset(torch.utils.data.Dataset):
 
     def __getitems__(self, indices):
         if self.sparse:
-            return torch.from_numpy(scale_rows(self.X[indices], self.offset, self.scale)), None
-        return self.X[torch.as_tensor(indices)], None
+            return autoencoder_batch(torch.from_numpy(scale_rows(self.X[indices], self.offset, self.scale)))
+        return autoencoder_batch(self.X[torch.as_tensor(indices)])
 
     def __getitem__(self, index):
         X, y = self.__getitems__([index])
-        return X[0], y
+        return X[0], y.row(0)
 
 
 def collate_batch(batch):

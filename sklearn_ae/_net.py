@@ -23,7 +23,7 @@ from skorch import NeuralNet
 from skorch.callbacks import Callback
 from skorch.utils import to_tensor
 
-from ._data import ScaledDataset
+from ._data import ScaledDataset, autoencoder_batch
 
 #: Batches between two checks that the training loss is finite (each check waits for a GPU to catch up).
 DIVERGENCE_CHECK_EVERY = 16
@@ -39,7 +39,7 @@ MIN_VALIDATION_BATCH_SIZE = 1024
 
 
 class RowBatches:
-    """Batches ``(X_batch, None)`` of the rows of a :class:`~sklearn_ae._data.ScaledDataset`.
+    """Batches ``(X_batch, Targets(X_batch))`` of the rows of a :class:`~sklearn_ae._data.ScaledDataset`.
 
     Each batch is fetched with one index (unshuffled and over all rows: one
     slice): a gather of the scaled float32 tensor for dense data, one CSR
@@ -64,10 +64,10 @@ class RowBatches:
         for start in range(0, n, self.batch_size):
             stop = min(start + self.batch_size, n)
             if order is None and self.rows is None:
-                yield self.take(slice(start, stop)), None
+                yield autoencoder_batch(self.take(slice(start, stop)))
                 continue
             index = order[start:stop] if order is not None else torch.arange(start, stop, device=self.device)
-            yield self.take(index if self.rows is None else self.rows[index]), None
+            yield autoencoder_batch(self.take(index if self.rows is None else self.rows[index]))
 
     @classmethod
     def of(cls, dataset, batch_size, shuffle, device="cpu"):
@@ -119,11 +119,13 @@ class EpochSums:
 
 
 class AutoencoderNet(NeuralNet):
-    """A ``skorch.NeuralNet`` whose target is its input.
+    """A ``skorch.NeuralNet`` trained toward the targets its batches carry.
 
-    skorch trains toward ``y``; with ``y=None`` it would train toward zeros.
-    Here :meth:`get_loss` hands the batch ``X`` itself to the criterion, which
-    returns a dict of loss parts (see :mod:`sklearn_ae._losses`). The loss
+    Every batch is ``(input, Targets(target, mask))`` (see
+    :class:`~sklearn_ae._data.Targets`; for an autoencoder the target is the
+    input itself). :meth:`get_loss` hands skorch's ``y_true``, the target,
+    and its mask of observed entries (when there is one) to the criterion,
+    which returns a dict of loss parts (see :mod:`sklearn_ae._losses`). The loss
     and every part are summed over the epoch (see the module docstring) and
     recorded once per epoch, as ``train_loss``/``valid_loss`` and
     ``train_<part>``/``valid_<part>`` in a batch-level row holding the
@@ -192,11 +194,25 @@ class AutoencoderNet(NeuralNet):
                 module.train(training)
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
-        X = to_tensor(X, device=self.device)
-        parts = self.criterion_(y_pred, X, module=self.module_)
+        parts = criterion_parts(self, y_pred, y_true, X)
         # the step's parts, summed over the epoch by _run_epoch (the last call's, for optimizers that call twice)
         self._parts = {name: value.detach() for name, value in parts.items() if name != "loss"}
         return parts["loss"]
+
+
+def criterion_parts(net, y_pred, y_true, X):
+    """The criterion's parts for a batch: toward ``y_true`` (:class:`~sklearn_ae._data.Targets`), or ``X`` if None.
+
+    The mask of observed entries goes to the criterion only when there is one.
+    """
+    if y_true is None:  # data that carries no targets: the autoencoder's own input
+        target, mask = X, None
+    else:
+        target, mask = y_true
+    target = to_tensor(target, device=net.device)
+    if mask is None:
+        return net.criterion_(y_pred, target, module=net.module_)
+    return net.criterion_(y_pred, target, module=net.module_, mask=to_tensor(mask, device=net.device))
 
 
 class DivergenceCheck(Callback):
@@ -304,9 +320,9 @@ class BestWeights(Callback):
         net.module_.eval()
         net.criterion_.eval()
         with torch.no_grad(), net.module_.corruption.seeded(net.validation_seed):
-            for Xi, _ in net.get_iterator(dataset, training=False):
+            for Xi, yi in net.get_iterator(dataset, training=False):
                 Xi = to_tensor(Xi, device=net.device)
-                sums.add(net.criterion_(net.infer(Xi), Xi, module=net.module_)["loss"], {}, len(Xi))
+                sums.add(criterion_parts(net, net.infer(Xi), yi, Xi)["loss"], {}, len(Xi))
         return sums.means().get("loss", 0.0)
 
 

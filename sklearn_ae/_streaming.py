@@ -22,7 +22,7 @@ import scipy.sparse as sp
 import torch
 from sklearn.utils.validation import validate_data
 
-from ._data import ScaledDataset, iter_row_batches, scale_rows
+from ._data import ScaledDataset, autoencoder_batch, iter_row_batches, scale_rows
 
 # Bytes of float32 rows per block read from disk for training: a block is read once per epoch.
 BLOCK_BYTES = 2**24
@@ -128,11 +128,11 @@ class StreamedDataset(torch.utils.data.Dataset):
         return torch.from_numpy(out)
 
     def __getitems__(self, indices):  # random access, for completeness (training reads blocks)
-        return torch.from_numpy(scale_rows(self.X[np.asarray(indices)], self.offset, self.scale)), None
+        return autoencoder_batch(torch.from_numpy(scale_rows(self.X[np.asarray(indices)], self.offset, self.scale)))
 
     def __getitem__(self, index):
         X, y = self.__getitems__([index])
-        return X[0], y
+        return X[0], y.row(0)
 
 
 def block_rows_for(n_features, batch_size):
@@ -200,10 +200,10 @@ class BlockLoader:
             pending = torch.cat([pending, taken]) if len(pending) else taken
             full = len(pending) - len(pending) % self.batch_size
             for i in range(0, full, self.batch_size):
-                yield pending[i : i + self.batch_size], None
+                yield autoencoder_batch(pending[i : i + self.batch_size])
             pending = pending[full:].clone()
         if len(pending):
-            yield pending, None
+            yield autoencoder_batch(pending)
 
 
 def dataset_for(X, offset, scale, batch_size):

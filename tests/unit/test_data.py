@@ -119,7 +119,7 @@ def test_scaled_dataset_getitems_equals_scaling_by_hand(fmt):
     dataset = ScaledDataset(fmt(X), offset, scale)
     indices = [7, 0, 3, 3, 11]
     Xb, y = dataset.__getitems__(indices)
-    assert y is None
+    assert y.target is Xb and y.mask is None  # an autoencoder's target is its input, every entry observed
     assert isinstance(Xb, torch.Tensor) and Xb.dtype == torch.float32
     np.testing.assert_allclose(Xb.numpy(), ((X[indices] - offset) / scale), rtol=1e-5, atol=1e-6)
     assert len(dataset) == X.shape[0]
@@ -130,7 +130,7 @@ def test_scaled_dataset_getitem_is_one_row(fmt):
     X = _data()
     offset, scale = X.mean(axis=0), X.std(axis=0)
     row, y = ScaledDataset(fmt(X), offset, scale)[4]
-    assert y is None and row.shape == (5,)
+    assert torch.equal(y.target, row) and y.mask is None and row.shape == (5,)
     np.testing.assert_allclose(row.numpy(), (X[4] - offset) / scale, rtol=1e-5, atol=1e-6)
 
 

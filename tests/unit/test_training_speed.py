@@ -6,6 +6,7 @@ fit stopped early with its reason, and the caller's torch thread setting
 untouched after any fit. Small data, one or two epochs.
 """
 
+import dataclasses
 import math
 import threading
 
@@ -38,8 +39,9 @@ class Recorder(Callback):
 
 
 class RecordingAE(AutoencoderTransformer):
-    def _callbacks(self, spec, validation):
-        return [*super()._callbacks(spec, validation), ("recorder", Recorder())]
+    def _network_spec(self, n_features):
+        spec = super()._network_spec(n_features)
+        return dataclasses.replace(spec, callbacks=(*spec.callbacks, ("recorder", Recorder())))
 
 
 @pytest.fixture
