@@ -12,6 +12,18 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._base import keep_state_on_failure
 from ._data import fit_scaling, iter_row_batches
+from ._detector_score import (
+    NUMPY,
+    MemberStats,
+    code_distance,
+    codes_can_copy,
+    decision,
+    detector_score,
+    feature_errors,
+    member_score,
+    member_stats,
+    residuals,
+)
 from ._likelihood import fit_gaussian
 from ._network import INFERENCE_BATCH_SIZE
 from ._seeding import seed_from
@@ -321,9 +333,7 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
                 )
                 break
 
-        scales, means, whiteners, error_medians, distance_medians, error_spreads, distance_spreads = (
-            [] for _ in range(7)
-        )
+        stats = []
         for member in self.estimators_:
             # two passes over the rows, a batch at a time: the codes and the residual scale, then the errors
             codes, residual_sum = [], 0.0
@@ -336,22 +346,30 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
             mean, cov = fit_gaussian(Z)
             eigval, eigvec = np.linalg.eigh(cov)
             W = eigvec / np.sqrt(np.maximum(eigval, _ABSOLUTE_FLOOR**2 * max(eigval.max(), 1.0)))
-            errors = np.concatenate([(np.abs(R) / s).mean(axis=1) for _, R in self._codes_and_residuals(member, X)])
-            distances = np.abs((Z - mean) @ W).mean(axis=1)
-            scales.append(s)
-            means.append(mean)
-            whiteners.append(W)
-            error_medians.append(_positive_median(errors))
-            distance_medians.append(_positive_median(distances))
-            error_spreads.append(_robust_spread(errors, error_medians[-1]))
-            distance_spreads.append(_robust_spread(distances, distance_medians[-1]))
-        self.residual_scales_ = np.array(scales)
-        self.code_means_ = np.array(means)
-        self.code_whiteners_ = np.array(whiteners)
-        self.error_medians_ = np.array(error_medians)
-        self.distance_medians_ = np.array(distance_medians)
-        self.error_spreads_ = np.array(error_spreads)
-        self.distance_spreads_ = np.array(distance_spreads)
+            errors = np.concatenate(
+                [NUMPY.row_mean(feature_errors(NUMPY, R, s)) for _, R in self._codes_and_residuals(member, X)]
+            )
+            distances = code_distance(NUMPY, Z, mean, W)
+            error_median, distance_median = _positive_median(errors), _positive_median(distances)
+            stats.append(
+                MemberStats(
+                    residual_scale=s,
+                    code_mean=mean,
+                    whitener=W,
+                    error_median=error_median,
+                    error_spread=_robust_spread(errors, error_median),
+                    distance_median=distance_median,
+                    distance_spread=_robust_spread(distances, distance_median),
+                )
+            )
+        # the public arrays, in this order (a saved file holds vars(self)); member_stats reads them back
+        self.residual_scales_ = np.array([m.residual_scale for m in stats])
+        self.code_means_ = np.array([m.code_mean for m in stats])
+        self.code_whiteners_ = np.array([m.whitener for m in stats])
+        self.error_medians_ = np.array([m.error_median for m in stats])
+        self.distance_medians_ = np.array([m.distance_median for m in stats])
+        self.error_spreads_ = np.array([m.error_spread for m in stats])
+        self.distance_spreads_ = np.array([m.distance_spread for m in stats])
 
         scores = self._score(X)
         if self.contamination == "auto":
@@ -380,43 +398,28 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
             batch = (batch.toarray() if sp.issparse(batch) else batch).astype(np.float64, copy=False)
             Z = np.asarray(member.transform(batch), dtype=np.float64)
             recon = np.asarray(member.inverse_transform(Z), dtype=np.float64)
-            yield Z, (batch - recon) / self.feature_scales_
+            yield Z, residuals(NUMPY, batch, recon, self.feature_scales_)
 
-    def _parts(self, X):
-        """Per batch of rows: the batch, and per copy the normalised errors per feature and the code distance."""
-        members = list(zip(self.estimators_, self.residual_scales_, self.code_means_, self.code_whiteners_))
+    def _member_batches(self, X):
+        """Per batch of rows: per copy, its codes, its residuals and its :class:`MemberStats`."""
+        members = list(zip(self.estimators_, member_stats(self), strict=True))
         for batch in iter_row_batches(X, INFERENCE_BATCH_SIZE):
-            parts = []
-            for member, s, mean, W in members:
+            outputs = []
+            for member, stats in members:
                 ((Z, R),) = self._codes_and_residuals(member, batch)
-                parts.append((np.abs(R) / s, np.abs((Z - mean) @ W).mean(axis=1)))
-            yield batch, parts
+                outputs.append((Z, R, stats))
+            yield outputs
 
     def _score(self, X):
         """``score_samples`` of validated ``X``; memory bounded by a batch of rows."""
         if self.measure_ == "likelihood":  # the copies score batch by batch themselves
             return np.mean([member.score_samples(X) for member in self.estimators_], axis=0).astype(np.float64)
-        return np.concatenate([self._score_from_parts(parts) for _, parts in self._parts(X)])
-
-    def _score_from_parts(self, parts):
-        if self.measure_ == "reconstruction":
-            scores = [-errors.mean(axis=1) for errors, _ in parts]
-        else:
-            # with codes as wide as the rows the model can copy them: only the code counts
-            copies = self.code_means_.shape[1] >= self.n_features_in_
-            scores = []
-            for (errors, distance), e_median, d_median, e_spread, d_spread in zip(
-                parts,
-                self.error_medians_,
-                self.distance_medians_,
-                self.error_spreads_,
-                self.distance_spreads_,
-                strict=True,
-            ):
-                along = (distance - d_median) / d_spread
-                off = (errors.mean(axis=1) - e_median) / e_spread
-                scores.append(-(along if copies else np.maximum(off, along)))
-        return np.mean(scores, axis=0).astype(np.float64, copy=False)
+        copies = codes_can_copy(self)  # with codes as wide as the rows the model can copy them: only the code counts
+        scores = []
+        for batch in self._member_batches(X):
+            members = [member_score(NUMPY, R, Z, stats, self.measure_, copies) for Z, R, stats in batch]
+            scores.append(detector_score(NUMPY, members))
+        return np.concatenate(scores)
 
     def _check_input(self, X):
         check_is_fitted(self)
@@ -456,7 +459,7 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         decision : ndarray of shape (n_samples,)
             Decision of each row, float64.
         """
-        return self.score_samples(X) - self.offset_
+        return decision(NUMPY, self.score_samples(X), self.offset_)
 
     def predict(self, X):
         """Label each row: +1 for an inlier, -1 for an outlier.
@@ -498,7 +501,10 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
             Normalised reconstruction error per row and feature, float64.
         """
         X = self._check_input(X)
-        return np.concatenate([np.mean([errors for errors, _ in parts], axis=0) for _, parts in self._parts(X)])
+        errors = []
+        for batch in self._member_batches(X):
+            errors.append(NUMPY.average([feature_errors(NUMPY, R, stats.residual_scale) for _, R, stats in batch]))
+        return np.concatenate(errors)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

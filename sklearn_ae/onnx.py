@@ -404,8 +404,10 @@ def _member_halves(builder, member, x, opset):
 
 
 def _convert_detector(scope, operator, container):
-    """``decision_function`` and ``predict``, mirroring ``AutoencoderOutlierDetector._score_from_parts``."""
+    """``decision_function`` and ``predict``: the score of ``sklearn_ae._detector_score`` with graph ops."""
     from onnx import TensorProto
+
+    from ._detector_score import codes_can_copy, decision, detector_score, member_score, member_stats, residuals
 
     detector = operator.raw_operator
     if detector.measure_ not in ("distance", "reconstruction"):
@@ -417,51 +419,64 @@ def _convert_detector(scope, operator, container):
     # in float64, as the detector computes (the convolutional networks in float32, see _network_dtype)
     input_dtype = _input_dtype(operator)
     builder = _Builder(scope, container, np.float64, operator.full_name)
+    ops = _ScoreOps(builder)
     x = operator.inputs[0].full_name
     if input_dtype != np.float64:
         x = builder.cast(x, np.float64)
-    copies = detector.code_means_.shape[1] >= detector.n_features_in_
+    copies = codes_can_copy(detector)
     scores = []
-    members = zip(
-        detector.estimators_,
-        detector.residual_scales_,
-        detector.code_means_,
-        detector.code_whiteners_,
-        detector.error_medians_,
-        detector.distance_medians_,
-        detector.error_spreads_,
-        detector.distance_spreads_,
-        strict=True,
-    )
-    for member, s, mean, W, e_median, d_median, e_spread, d_spread in members:
+    for member, stats in zip(detector.estimators_, member_stats(detector), strict=True):
         z, recon = _member_halves(builder, member, x, opset)
-        residual = builder.node("Sub", [x, recon])
-        residual = builder.node("Div", [residual, builder.const(detector.feature_scales_, "feature_scales")])
-        errors = builder.node("Div", [builder.node("Abs", [residual]), builder.const(s, "residual_scales")])
-        error = builder.row_mean(errors)
-        if detector.measure_ == "reconstruction":
-            scores.append(builder.node("Neg", [error]))
-            continue
-        # the robust z-scores of the code distance and (unless the code can copy the row) the error; their maximum
-        centred = builder.node("Sub", [z, builder.const(mean, "code_mean")])
-        whitened = builder.node("MatMul", [centred, builder.const(W, "whitener")])
-        distance = builder.row_mean(builder.node("Abs", [whitened]))
-        along = builder.node("Sub", [distance, builder.const([d_median], "distance_median")])
-        along = builder.node("Div", [along, builder.const([d_spread], "distance_spread")])
-        if not copies:
-            off = builder.node("Sub", [error, builder.const([e_median], "error_median")])
-            off = builder.node("Div", [off, builder.const([e_spread], "error_spread")])
-            along = builder.node("Max", [off, along])
-        scores.append(builder.node("Neg", [along]))
-    total = scores[0] if len(scores) == 1 else builder.node("Sum", scores)
-    score = builder.node("Div", [total, builder.const([len(scores)], "n_estimators")])
+        residual = residuals(ops, x, recon, detector.feature_scales_)
+        scores.append(member_score(ops, residual, z, stats, detector.measure_, copies))
+    score = detector_score(ops, scores)
     if len(operator.outputs) > 2:  # the score_samples option
         builder.cast(score, input_dtype, operator.outputs[2].full_name)
-    decision = builder.node("Sub", [score, builder.const([detector.offset_], "offset")])
-    builder.cast(decision, input_dtype, operator.outputs[1].full_name)
-    outlier = builder.node("Cast", [builder.node("Less", [decision, builder.const([0], "zero")])], to=TensorProto.INT64)
+    decided = decision(ops, score, detector.offset_)
+    builder.cast(decided, input_dtype, operator.outputs[1].full_name)
+    outlier = builder.node("Cast", [builder.node("Less", [decided, builder.const([0], "zero")])], to=TensorProto.INT64)
     labels = builder.node("Mul", [outlier, builder.const([-2], "minus_two", np.int64)])
     builder.node("Add", [labels, builder.const([1], "one", np.int64)], operator.outputs[0].full_name)
+
+
+class _ScoreOps:
+    """The op set of ``sklearn_ae._detector_score`` as ONNX nodes: each op adds a node and returns its output.
+
+    Operands are graph names; ``const`` adds a fitted array or number as an
+    initializer (a number as shape (1,)). Rows keep their axis through
+    ``row_mean``, so that scores have shape (n_rows, 1).
+    """
+
+    def __init__(self, builder):
+        self.builder = builder
+
+    def const(self, value, what):
+        return self.builder.const(np.atleast_1d(value), what)
+
+    def sub(self, a, b):
+        return self.builder.node("Sub", [a, b])
+
+    def div(self, a, b):
+        return self.builder.node("Div", [a, b])
+
+    def abs(self, a):
+        return self.builder.node("Abs", [a])
+
+    def neg(self, a):
+        return self.builder.node("Neg", [a])
+
+    def maximum(self, a, b):
+        return self.builder.node("Max", [a, b])
+
+    def matmul(self, a, b):
+        return self.builder.node("MatMul", [a, b])
+
+    def row_mean(self, a):
+        return self.builder.row_mean(a)
+
+    def average(self, scores):
+        total = scores[0] if len(scores) == 1 else self.builder.node("Sum", scores)
+        return self.div(total, self.const(len(scores), "n_estimators"))
 
 
 __all__ = ["register"]
