@@ -32,7 +32,7 @@ DIVERGENCE_CHECK_EVERY = 16
 MAX_DEVICE_COPY_BYTES = 2**30
 
 # The scaled rows' copy on the GPU, per dataset (dropped with it).
-_ON_DEVICE = weakref.WeakKeyDictionary()
+_ON_DEVICE: "weakref.WeakKeyDictionary[ScaledDataset, torch.Tensor]" = weakref.WeakKeyDictionary()
 
 #: Rows per validation batch at least: validation only infers, and larger batches cost fewer steps.
 MIN_VALIDATION_BATCH_SIZE = 1024

@@ -252,7 +252,8 @@ class FittedNetwork:
         """
         module = self.module_as(dtype)
         device = self.net.device
-        result = None
+        result: list[np.ndarray] | None = None
+        out: Any = None
         start = 0
         with torch.no_grad():
             for batch in iter_row_batches(X, batch_size):
@@ -267,6 +268,8 @@ class FittedNetwork:
                 for array, field in zip(result, fields, strict=True):
                     array[start : start + len(batch)] = field.cpu().numpy()
                 start += len(batch)
+        if result is None:
+            raise ValueError(f"{self.owner} got no rows to run the network on.")
         for array in result:
             self.check_finite(array)
         return type(out)(*result) if isinstance(out, tuple) else result[0]
@@ -372,5 +375,5 @@ class FittedNetwork:
         _state.load_optimizer_state(self.net.optimizer_, state)
 
 
-def _encode(module: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
+def _encode(module: Any, x: torch.Tensor) -> torch.Tensor:
     return module.encode(x)
