@@ -511,12 +511,7 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
         saved = state.pop("_net_state", None)
         super().__setstate__(state)
         if saved is not None:
-            keys = {"weights", "history", "validation_seed"}
-            if not isinstance(saved, dict) or not keys <= set(saved) <= keys | {"optimizer"}:
-                raise ValueError(
-                    "The saved network state must hold 'weights', 'history', 'validation_seed' and, optionally, "
-                    "'optimizer'."
-                )
+            _state.check_net_record(saved, {"weights", "history", "validation_seed"})
             tensors, aliases = _state.weights_from_bytes(saved["weights"])
             net_state = _state.NetState(tensors, aliases, saved["history"], int(saved["validation_seed"]))
             self.net_ = _state.restore_net(self, net_state)

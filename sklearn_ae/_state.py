@@ -74,6 +74,18 @@ def net_state(net):
     return NetState(tensors, aliases, history, int(getattr(net, "validation_seed", 0)))
 
 
+def check_net_record(record, keys, what="The saved network state"):
+    """Raise ``ValueError`` unless ``record`` is a dict with exactly the ``keys`` and, optionally, ``"optimizer"``.
+
+    The one schema check of a saved network: the estimators' pickled state
+    (``keys`` ``weights``, ``history``, ``validation_seed``) and the network
+    record of a :func:`sklearn_ae.save` file (``aliases`` besides) are
+    checked here. ``what`` names the record in the message.
+    """
+    if not isinstance(record, dict) or not set(keys) <= set(record) <= set(keys) | {"optimizer"}:
+        raise ValueError(f"{what} must have exactly the keys {sorted(keys)} and, optionally, 'optimizer'.")
+
+
 def weights_to_bytes(state):
     """The weights of ``state`` as safetensors bytes; the aliases go in its metadata."""
     from safetensors.torch import save
