@@ -73,6 +73,18 @@ def net_state(net):
     return NetState(tensors, aliases, history, int(getattr(net, "validation_seed", 0)))
 
 
+def check_net_record(record, keys, what="The saved network state"):
+    """Raise ``ValueError`` unless ``record`` is a dict with exactly the ``keys`` and, optionally, ``"optimizer"``.
+
+    The one schema check of a saved network: the estimators' pickled state
+    (``keys`` ``weights``, ``history``, ``validation_seed``) and the network
+    record of a :func:`sklearn_ae.save` file (``aliases`` besides) are
+    checked here. ``what`` names the record in the message.
+    """
+    if not isinstance(record, dict) or not set(keys) <= set(record) <= set(keys) | {"optimizer"}:
+        raise ValueError(f"{what} must have exactly the keys {sorted(keys)} and, optionally, 'optimizer'.")
+
+
 def weights_to_bytes(state):
     """The weights of ``state`` as safetensors bytes; the aliases go in its metadata."""
     from safetensors.torch import save
@@ -109,13 +121,6 @@ def _safetensors_metadata(data):
 RECORD_KEYS = ("weights", "history", "validation_seed")
 
 
-def check_record_keys(record, required, optional, what):
-    """Raise ``ValueError`` unless ``record`` is a dict with every key of ``required`` and none but ``optional``."""
-    if not isinstance(record, dict) or not set(required) <= set(record) <= set(required) | set(optional):
-        listed = ", ".join(repr(k) for k in required)
-        raise ValueError(f"{what} must hold {listed} and, optionally, {', '.join(repr(k) for k in optional)}.")
-
-
 def net_state_to_record(state):
     """A :class:`NetState` as the plain record that pickle, ``copy.deepcopy`` and skops store (bytes and JSON)."""
     record = {"weights": weights_to_bytes(state), "history": state.history, "validation_seed": state.validation_seed}
@@ -126,7 +131,7 @@ def net_state_to_record(state):
 
 def net_state_from_record(record):
     """The :class:`NetState` of :func:`net_state_to_record`'s record; ``ValueError`` when malformed, no code runs."""
-    check_record_keys(record, RECORD_KEYS, ("optimizer",), "The saved network state")
+    check_net_record(record, RECORD_KEYS)
     tensors, aliases = weights_from_bytes(record["weights"])
     optimizer = optimizer_from_plain(record["optimizer"]) if "optimizer" in record else None
     return NetState(tensors, aliases, record["history"], int(record["validation_seed"]), optimizer)

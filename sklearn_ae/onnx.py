@@ -23,13 +23,12 @@ import warnings
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
+from . import _registry
+
 # The lowest ONNX opset that torch's dynamo exporter writes.
 _MIN_OPSET = 18
-_ALIASES = {
-    "AutoencoderTransformer": "SklearnAEAutoencoderTransformer",
-    "VAETransformer": "SklearnAEVAETransformer",
-    "AutoencoderOutlierDetector": "SklearnAEAutoencoderOutlierDetector",
-}
+# The operator names skl2onnx knows our converters by, by class name (from the registry).
+_ALIASES = {entry.name: entry.onnx_alias for entry in _registry.ESTIMATORS}
 
 
 def register():
@@ -80,20 +79,18 @@ def register():
     """
     from skl2onnx import update_registered_converter
 
-    from ._outlier import AutoencoderOutlierDetector
-    from ._transformer import AutoencoderTransformer
-    from ._vae import VAETransformer
-
-    for cls in (AutoencoderTransformer, VAETransformer):
-        update_registered_converter(cls, _ALIASES[cls.__name__], _transformer_shape, _convert_transformer)
-    update_registered_converter(
-        AutoencoderOutlierDetector,
-        _ALIASES["AutoencoderOutlierDetector"],
-        _detector_shape,
-        _convert_detector,
-        parser=_parse_detector,
-        options={"score_samples": [False, True]},
-    )
+    # each registered estimator's converter, by the kind the registry gives it
+    converters = {
+        "transformer": (_transformer_shape, _convert_transformer, {}),
+        "detector": (
+            _detector_shape,
+            _convert_detector,
+            {"parser": _parse_detector, "options": {"score_samples": [False, True]}},
+        ),
+    }
+    for entry in _registry.ESTIMATORS:
+        shape, convert, extra = converters[entry.onnx]
+        update_registered_converter(entry.load_class(), _ALIASES[entry.name], shape, convert, **extra)
 
 
 # ------------------------------------------------------------------ shapes
