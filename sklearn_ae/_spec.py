@@ -34,7 +34,7 @@ import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._losses import PENALTIES, AutoencoderLoss, VAELoss
-from .nn import ConvAutoencoder, CustomAutoencoder, DenseAutoencoder, VariationalAutoencoder
+from .nn import ConvAutoencoder, CorruptionConfig, CustomAutoencoder, DenseAutoencoder, VariationalAutoencoder
 from .nn._conv import parse_image_shape
 
 
@@ -158,16 +158,26 @@ class CorruptionSpec:
     mask_value: object = 0.0
 
     def module_kwargs(self, scaling):
-        """The module's ``noise*`` arguments in the scaled space the network sees.
+        """The module's ``corruption`` argument, in the scaled space the network sees.
 
-        ``scaling`` is the fitted :class:`~sklearn_ae._data.InputScaling`.
+        Parameters
+        ----------
+        scaling : sklearn_ae._data.InputScaling
+            The fitted input scaling.
+
+        Returns
+        -------
+        kwargs : dict
+            ``{"corruption": CorruptionConfig}``: masking with the masked
+            value as ``fill``, Gaussian noise with each feature's standard
+            deviation as ``scale`` (float32, in the scaled units).
         """
         if self.kind == "masking":
             value = scaling.mean if self.mask_value == "mean" else np.full_like(scaling.mean, float(self.mask_value))
             fill = (value - scaling.offset) / scaling.scale
-            return {"noise": "masking", "noise_level": self.level, "noise_fill": fill.astype(np.float32)}
+            return {"corruption": CorruptionConfig("masking", self.level, fill=fill.astype(np.float32))}
         noise_scale = scaling.std / scaling.scale
-        return {"noise": "gaussian", "noise_level": self.level, "noise_scale": noise_scale.astype(np.float32)}
+        return {"corruption": CorruptionConfig("gaussian", self.level, scale=noise_scale.astype(np.float32))}
 
 
 @dataclass(frozen=True)
@@ -179,7 +189,8 @@ class NetworkSpec:
     module : type
         The torch module class (:mod:`sklearn_ae.nn`).
     module_kwargs : dict
-        Its arguments, except the corruption's.
+        Its arguments, except ``corruption`` (which depends on the fitted
+        scaling: :meth:`CorruptionSpec.module_kwargs`).
     criterion : type
         The loss module (:mod:`sklearn_ae._losses`).
     criterion_kwargs : dict
@@ -241,7 +252,7 @@ def hidden_layer_sizes(value, kind):
 
 
 def _corruption(params):
-    # the level's range is checked by the module (sklearn_ae.nn.Corruption)
+    # the level's range is checked by sklearn_ae.nn.CorruptionConfig
     if params["noise"] is None:
         return None
     return CorruptionSpec(params["noise"], float(params["noise_level"]), params["mask_value"])
