@@ -27,6 +27,7 @@ Examples
 
 import argparse
 import contextlib
+import dataclasses
 import json
 import sys
 import time
@@ -196,7 +197,8 @@ def residual_noise(X_fit, k):
 
     def scaled(self, scaling):
         kwargs = module_kwargs(self, scaling)
-        kwargs["noise_scale"] = (residual_std / scaling.scale).astype(np.float32)
+        scale = (residual_std / scaling.scale).astype(np.float32)
+        kwargs["corruption"] = dataclasses.replace(kwargs["corruption"], scale=scale)
         return kwargs
 
     CorruptionSpec.module_kwargs = scaled

@@ -1,18 +1,39 @@
-"""Loss terms: pure functions of tensors, and the criteria built from them.
+"""Loss terms: pure functions of tensors, the penalties built from them, and the criteria.
 
 A criterion is an ``nn.Module`` called as ``criterion(y_pred, X, module)``,
 where ``y_pred`` is the module's :class:`~sklearn_ae.nn.AutoencoderOutput`
-(or :class:`~sklearn_ae.nn.VAEOutput`), and returns a dict of scalar tensors: ``"loss"``, the total to minimise, and
-one entry per part (``"reconstruction"``, and regularisers when active), which
-the net records in its history.
+(or :class:`~sklearn_ae.nn.VAEOutput`), and returns a dict of scalar
+tensors: ``"loss"``, the total to minimise, and one entry per part
+(``"reconstruction"``, the VAE's ``"kl"``, then one per penalty, unweighted),
+which the net records in its history.
+
+The regularisers of the variants are :class:`Penalty` objects (a weight and
+``__call__(output, X, module)``, the unweighted term), registered by name in
+:data:`PENALTIES`; the criteria take a tuple of them (``penalties=``) and add
+each one's weight times its term to the loss, in order (:func:`penalty_terms`).
+
+Adding a regulariser:
+
+1. here, a :class:`Penalty` subclass with a ``name`` and ``__call__``,
+   decorated with :func:`register_penalty`;
+2. in :data:`sklearn_ae._spec.VARIANTS`, a group that names it and maps its
+   arguments to estimator parameters (see :class:`sklearn_ae._spec.Variant`);
+3. on the estimator, the group in ``_variants`` and its parameters in
+   ``__init__`` and the docstring.
+
+The builders then pass it to the criterion when its weight is positive,
+and its part is reported and recorded (``train_<name>``, ``valid_<name>``).
 """
 
 import math
+from dataclasses import dataclass
+from typing import ClassVar
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .nn._contracts import AutoencoderOutput
 from .nn._dense import autograd_jacobian
 
 
@@ -68,80 +89,173 @@ def layer_matching_losses(pairs):
     return [F.mse_loss(dec, enc) for enc, dec in pairs]
 
 
-PENALTIES = ("sparsity", "contractive", "layer_matching")
+# ----------------------------------------------------------------- penalties
+class Penalty:
+    """A regulariser of the autoencoder variants: a weight and an unweighted term.
+
+    A subclass sets ``name`` (the loss part it reports, the key of
+    :data:`PENALTIES`), takes its weight (and its own settings) as arguments
+    and implements ``__call__``. The criteria add ``weight * penalty(...)``
+    to the loss for every penalty they are given; the estimators give only
+    those of positive weight (see :mod:`sklearn_ae._spec`). The subclasses
+    here are frozen dataclasses: their ``repr`` and equality come with them.
+
+    Attributes
+    ----------
+    name : str
+        The part's name in the criterion's output and the training history
+        (``train_<name>``, ``valid_<name>``).
+    weight : float
+        The factor of the term in the loss.
+    """
+
+    name = None
+    weight: float
+
+    def __call__(self, output, X, module):
+        """The unweighted term, a scalar tensor.
+
+        Parameters
+        ----------
+        output : AutoencoderOutput
+            The module's output for the batch (for a VAE, the posterior mean
+            stands as ``code`` and ``pairs`` is empty).
+        X : torch.Tensor of shape (n_rows, n_features)
+            The clean batch.
+        module : torch.nn.Module
+            The network.
+
+        Returns
+        -------
+        term : torch.Tensor of shape ()
+        """
+        raise NotImplementedError
 
 
-def penalty_parts(sparsity=0.0, contractive=0.0, layer_matching=0.0, **ignored):
-    """Names of the active penalties (those of positive weight), in :data:`PENALTIES` order."""
-    weights = {"sparsity": sparsity, "contractive": contractive, "layer_matching": layer_matching}
-    return tuple(name for name in PENALTIES if weights[name] > 0)
+#: The penalties by name, filled by :func:`register_penalty`.
+PENALTIES = {}
 
 
-def penalty_terms(code, pairs, X, module, *, sparsity=0.0, sparsity_target=None, contractive=0.0, layer_matching=0.0):
-    """The regularisers of the autoencoder variants: ``(weighted sum, {name: unweighted value})``.
+def register_penalty(cls):
+    """Class decorator: add the :class:`Penalty` subclass ``cls`` to :data:`PENALTIES` under ``cls.name``."""
+    if not (isinstance(cls, type) and issubclass(cls, Penalty)) or not isinstance(cls.name, str):
+        raise TypeError(f"A penalty must be a Penalty subclass with a name, got {cls!r}.")
+    if PENALTIES.get(cls.name, cls) is not cls:
+        raise ValueError(f"A penalty named {cls.name!r} is already registered ({PENALTIES[cls.name].__name__}).")
+    PENALTIES[cls.name] = cls
+    return cls
 
-    ``code`` is the batch's code (for a VAE, the posterior mean), ``pairs``
-    the layer-matching pairs of the module's output, ``X`` the clean batch.
-    Only penalties of positive weight are computed:
 
-    - ``sparsity``: :func:`l1_sparsity` of the code, or with
-      ``sparsity_target`` :func:`kl_sparsity`;
-    - ``contractive``: :func:`contractive_penalty` at ``X``;
-    - ``layer_matching``: the sum over hidden layers of
-      :func:`layer_matching_losses` of ``pairs``.
+@register_penalty
+@dataclass(frozen=True)
+class Sparsity(Penalty):
+    """Sparse autoencoder: :func:`l1_sparsity` of the code, or with ``target`` :func:`kl_sparsity`.
+
+    Parameters
+    ----------
+    weight : float
+        Factor of the term in the loss.
+    target : float in (0, 1) or None, default=None
+        The mean activation of :func:`kl_sparsity`; None: the L1 norm.
+    """
+
+    name: ClassVar[str] = "sparsity"
+    weight: float
+    target: float = None
+
+    def __call__(self, output, X, module):
+        code = output.code
+        return l1_sparsity(code) if self.target is None else kl_sparsity(code, self.target)
+
+
+@register_penalty
+@dataclass(frozen=True)
+class Contractive(Penalty):
+    """Contractive autoencoder: :func:`contractive_penalty` of the module at the clean batch.
+
+    Parameters
+    ----------
+    weight : float
+        Factor of the term in the loss.
+    """
+
+    name: ClassVar[str] = "contractive"
+    weight: float
+
+    def __call__(self, output, X, module):
+        return contractive_penalty(module, X)
+
+
+@register_penalty
+@dataclass(frozen=True)
+class LayerMatching(Penalty):
+    """Layer matching: the sum over the output's ``pairs`` of :func:`layer_matching_losses` (0 without pairs).
+
+    Parameters
+    ----------
+    weight : float
+        Factor of the term in the loss.
+    """
+
+    name: ClassVar[str] = "layer_matching"
+    weight: float
+
+    def __call__(self, output, X, module):
+        losses = layer_matching_losses(output.pairs)
+        return sum(losses) if losses else X.new_zeros(())
+
+
+def _check_penalties(penalties, parts):
+    """``penalties`` as a tuple of :class:`Penalty`, their names distinct and none of the criterion's ``parts``."""
+    penalties = tuple(penalties)
+    names = [getattr(p, "name", None) for p in penalties]
+    if not all(isinstance(p, Penalty) for p in penalties):
+        raise TypeError(f"penalties must be Penalty objects, got {penalties!r}.")
+    taken = [n for i, n in enumerate(names) if n in parts or n in names[:i] or n == "loss"]
+    if taken:
+        raise ValueError(f"The penalties' names must be distinct and differ from the parts {parts}; got {names}.")
+    return penalties
+
+
+def penalty_terms(penalties, output, X, module):
+    """``(weighted sum, {name: unweighted term})`` of ``penalties``, in their order.
+
+    The sum starts at the float 0.0 (so that no penalty adds exactly
+    nothing); each term is computed once, by ``penalty(output, X, module)``.
     """
     parts = {}
     total = 0.0
-    if sparsity > 0:
-        parts["sparsity"] = l1_sparsity(code) if sparsity_target is None else kl_sparsity(code, sparsity_target)
-        total = total + sparsity * parts["sparsity"]
-    if contractive > 0:
-        parts["contractive"] = contractive_penalty(module, X)
-        total = total + contractive * parts["contractive"]
-    if layer_matching > 0:
-        losses = layer_matching_losses(pairs)
-        parts["layer_matching"] = sum(losses) if losses else X.new_zeros(())
-        total = total + layer_matching * parts["layer_matching"]
+    for penalty in penalties:
+        parts[penalty.name] = penalty(output, X, module)
+        total = total + penalty.weight * parts[penalty.name]
     return total, parts
 
 
 class AutoencoderLoss(nn.Module):
-    """Reconstruction of the input, plus the variants' penalties when active.
+    """Reconstruction of the input, plus the variants' penalties.
 
-    ``loss`` is the reconstruction plus ``sparsity``, ``contractive`` and
-    ``layer_matching`` times their terms (see :func:`penalty_terms`); each
-    active part is reported unweighted.
+    ``loss`` is the reconstruction plus, for each penalty, its weight times
+    its term (see :func:`penalty_terms`); each penalty's term is also
+    reported, unweighted, as the part of its name.
 
     Parameters
     ----------
-    loss : {"mse", "bce"}
+    loss : {"mse", "bce"}, default="mse"
         See :func:`reconstruction_loss`.
-    sparsity, sparsity_target, contractive, layer_matching :
-        Weights of the penalties (0: off), see :func:`penalty_terms`.
+    penalties : tuple of Penalty, default=()
+        The regularisers (:data:`PENALTIES`), in the order of their parts.
     """
 
     parts = ("reconstruction",)
 
-    def __init__(self, loss="mse", sparsity=0.0, sparsity_target=None, contractive=0.0, layer_matching=0.0):
+    def __init__(self, loss="mse", penalties=()):
         super().__init__()
         self.loss = loss
-        self.sparsity = sparsity
-        self.sparsity_target = sparsity_target
-        self.contractive = contractive
-        self.layer_matching = layer_matching
+        self.penalties = _check_penalties(penalties, self.parts)
 
     def forward(self, y_pred, X, module=None):
         reconstruction = reconstruction_loss(y_pred.reconstruction, X, self.loss)
-        penalty, parts = penalty_terms(
-            y_pred.code,
-            y_pred.pairs,
-            X,
-            module,
-            sparsity=self.sparsity,
-            sparsity_target=self.sparsity_target,
-            contractive=self.contractive,
-            layer_matching=self.layer_matching,
-        )
+        penalty, parts = penalty_terms(self.penalties, y_pred, X, module)
         return {"loss": reconstruction + penalty, "reconstruction": reconstruction, **parts}
 
 
@@ -165,25 +279,26 @@ def gaussian_kl(mean, log_var):
 
 
 class VAELoss(nn.Module):
-    """The negative evidence lower bound (ELBO) of a variational autoencoder.
+    """The negative evidence lower bound (ELBO) of a variational autoencoder, plus its penalties.
 
     Per row, in nats: ``-log p(x|z) + beta * KL(q(z|x) || N(0, I))`` with one
     reparameterised sample ``z``, averaged over the batch. The module's output
     is a :class:`~sklearn_ae.nn.VAEOutput`; for ``likelihood="gaussian"`` the
-    observation log-variance is ``module.log_noise_variance``. With
-    ``sparsity > 0`` the sparse penalty of :func:`penalty_terms` on the
-    posterior mean is added (and reported as the part ``"sparsity"``).
+    observation log-variance is ``module.log_noise_variance``. Each penalty
+    adds its weight times its term (see :func:`penalty_terms`), reported
+    unweighted as the part of its name; the penalties see the posterior mean
+    as the code (a :class:`~sklearn_ae.nn.AutoencoderOutput` of the decoded
+    output and the mean, without layer pairs).
 
     Parameters
     ----------
-    likelihood : {"gaussian", "bernoulli"}
+    likelihood : {"gaussian", "bernoulli"}, default="gaussian"
         Observation model: Gaussian around the decoded mean, or Bernoulli
         with the decoded logits.
-    beta : float
+    beta : float, default=1.0
         Weight of the KL term.
-    sparsity, sparsity_target :
-        Weight of the sparse penalty on the posterior mean (0: off) and its
-        target, see :func:`penalty_terms`.
+    penalties : tuple of Penalty, default=()
+        The regularisers (:data:`PENALTIES`), in the order of their parts.
 
     Attributes
     ----------
@@ -195,12 +310,11 @@ class VAELoss(nn.Module):
 
     parts = ("reconstruction", "kl")
 
-    def __init__(self, likelihood="gaussian", beta=1.0, sparsity=0.0, sparsity_target=None):
+    def __init__(self, likelihood="gaussian", beta=1.0, penalties=()):
         super().__init__()
         self.likelihood = likelihood
         self.beta = beta
-        self.sparsity = sparsity
-        self.sparsity_target = sparsity_target
+        self.penalties = _check_penalties(penalties, self.parts)
         self.warmup = 1.0
 
     def forward(self, y_pred, X, module=None):
@@ -213,8 +327,6 @@ class VAELoss(nn.Module):
             raise ValueError(f"Unknown likelihood {self.likelihood!r}.")
         kl = gaussian_kl(mean, log_var).mean()
         beta = self.beta * self.warmup if self.training else self.beta
-        # the posterior mean stands in the code's place for the sparse penalty
-        penalty, parts = penalty_terms(
-            mean, (), X, module, sparsity=self.sparsity, sparsity_target=self.sparsity_target
-        )
+        # the posterior mean stands in the code's place for the penalties
+        penalty, parts = penalty_terms(self.penalties, AutoencoderOutput(decoded, mean), X, module)
         return {"loss": reconstruction + beta * kl + penalty, "reconstruction": reconstruction, "kl": kl, **parts}

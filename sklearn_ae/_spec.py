@@ -9,9 +9,22 @@ torch module, the loss, the scaling, the start and the output that the
 shared core (:mod:`sklearn_ae._base`) then builds and trains. The torch
 modules validate their own arguments.
 
-The autoencoder variants are groups of parameters (:data:`VARIANTS`); each
-estimator declares the groups it supports and gets exactly their
-parameters and constraints (:func:`variant_constraints`).
+The autoencoder variants are groups of parameters (:data:`VARIANTS`, each
+a :class:`Variant`); each estimator declares the groups it supports in
+``_variants`` and gets exactly their parameters and constraints
+(:func:`variant_constraints`). A group that is a regulariser names its
+penalty (a key of :data:`sklearn_ae._losses.PENALTIES`) and the estimator
+parameters its arguments come from; the builders hand the criterion the
+penalties of the estimator's groups whose weight is positive
+(:func:`active_penalties`), and the loss parts follow from them.
+
+Adding a regulariser: a :class:`~sklearn_ae._losses.Penalty` subclass
+registered in :mod:`sklearn_ae._losses`; one :class:`Variant` here, e.g.
+``"orthogonal": Variant({"orthogonality": [Interval(Real, 0, None,
+closed="left")]}, penalty="orthogonality", penalty_arguments={"weight":
+"orthogonality"})``; and on the estimator, the group in ``_variants`` with
+the parameter in ``__init__`` and its docstring. Nothing in the builders
+changes.
 """
 
 from dataclasses import dataclass, field
@@ -20,34 +33,80 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ._losses import AutoencoderLoss, VAELoss, penalty_parts
-from .nn import ConvAutoencoder, CustomAutoencoder, DenseAutoencoder, VariationalAutoencoder
+from ._losses import PENALTIES, AutoencoderLoss, VAELoss
+from .nn import ConvAutoencoder, CorruptionConfig, CustomAutoencoder, DenseAutoencoder, VariationalAutoencoder
 from .nn._conv import parse_image_shape
 
-# The variants: each a group of estimator parameters with their constraints.
+
+@dataclass(frozen=True)
+class Variant:
+    """One autoencoder variant: a group of estimator parameters, and the penalty they set if any.
+
+    Attributes
+    ----------
+    constraints : dict
+        The group's parameters and their ``_parameter_constraints`` entries.
+    penalty : str or None, default=None
+        For a regulariser, the key of its class in
+        :data:`sklearn_ae._losses.PENALTIES`.
+    penalty_arguments : dict, default={}
+        The penalty's constructor arguments, each mapped to the estimator
+        parameter that gives it; ``"weight"`` is required: the penalty is
+        active when that parameter is positive.
+    """
+
+    constraints: dict
+    penalty: str = None
+    penalty_arguments: dict = field(default_factory=dict)
+
+    def build_penalty(self, params):
+        """The penalty that the estimator parameters ``params`` ask for, or None (no penalty, or a weight of 0)."""
+        if self.penalty is None:
+            return None
+        arguments = {argument: params[name] for argument, name in self.penalty_arguments.items()}
+        return PENALTIES[self.penalty](**arguments) if arguments["weight"] > 0 else None
+
+
+# The variants: each a group of estimator parameters with their constraints, and the penalty it may add.
 VARIANTS = {
-    "denoising": {
-        "noise": [StrOptions({"gaussian", "masking"}), None],
-        "noise_level": [Interval(Real, 0, None, closed="left")],
-        "mask_value": [Real, StrOptions({"mean"})],
-    },
-    "sparse": {
-        "sparsity": [Interval(Real, 0, None, closed="left")],
-        "sparsity_target": [Interval(Real, 0, 1, closed="neither"), None],
-    },
-    "contractive": {"contractive": [Interval(Real, 0, None, closed="left")]},
-    "tied": {"tied_weights": ["boolean"]},
-    "layer_matching": {
-        "layer_matching": [Interval(Real, 0, None, closed="left")],
-        "layer_matching_local": ["boolean"],
-    },
-    "conv": {"image_shape": ["array-like", None]},
-    "custom": {
-        "encoder": [type, None],
-        "decoder": [type, None],
-        "encoder_kwargs": [dict, None],
-        "decoder_kwargs": [dict, None],
-    },
+    "denoising": Variant(
+        {
+            "noise": [StrOptions({"gaussian", "masking"}), None],
+            "noise_level": [Interval(Real, 0, None, closed="left")],
+            "mask_value": [Real, StrOptions({"mean"})],
+        }
+    ),
+    "sparse": Variant(
+        {
+            "sparsity": [Interval(Real, 0, None, closed="left")],
+            "sparsity_target": [Interval(Real, 0, 1, closed="neither"), None],
+        },
+        penalty="sparsity",
+        penalty_arguments={"weight": "sparsity", "target": "sparsity_target"},
+    ),
+    "contractive": Variant(
+        {"contractive": [Interval(Real, 0, None, closed="left")]},
+        penalty="contractive",
+        penalty_arguments={"weight": "contractive"},
+    ),
+    "tied": Variant({"tied_weights": ["boolean"]}),
+    "layer_matching": Variant(
+        {
+            "layer_matching": [Interval(Real, 0, None, closed="left")],
+            "layer_matching_local": ["boolean"],
+        },
+        penalty="layer_matching",
+        penalty_arguments={"weight": "layer_matching"},
+    ),
+    "conv": Variant({"image_shape": ["array-like", None]}),
+    "custom": Variant(
+        {
+            "encoder": [type, None],
+            "decoder": [type, None],
+            "encoder_kwargs": [dict, None],
+            "decoder_kwargs": [dict, None],
+        }
+    ),
 }
 
 # hidden_layer_sizes="auto", measured: dense widths on MNIST (benchmarks/results_defaults.md),
@@ -57,7 +116,26 @@ AUTO_HIDDEN_LAYER_SIZES = {"dense": (512, 128), "conv": (16, 32, 64)}
 
 def variant_constraints(variants):
     """The ``_parameter_constraints`` entries of the variant groups ``variants``."""
-    return {name: rule for group in variants for name, rule in VARIANTS[group].items()}
+    return {name: rule for group in variants for name, rule in VARIANTS[group].constraints.items()}
+
+
+def active_penalties(params, variants):
+    """The penalties of the variant groups ``variants`` that the estimator parameters ``params`` switch on.
+
+    Parameters
+    ----------
+    params : dict
+        The estimator's ``get_params(deep=False)``.
+    variants : sequence of str
+        The estimator's ``_variants``: keys of :data:`VARIANTS`.
+
+    Returns
+    -------
+    penalties : tuple of sklearn_ae._losses.Penalty
+        One per penalty group of positive weight, in the order of ``variants``.
+    """
+    penalties = (VARIANTS[group].build_penalty(params) for group in variants)
+    return tuple(penalty for penalty in penalties if penalty is not None)
 
 
 @dataclass(frozen=True)
@@ -80,16 +158,26 @@ class CorruptionSpec:
     mask_value: object = 0.0
 
     def module_kwargs(self, scaling):
-        """The module's ``noise*`` arguments in the scaled space the network sees.
+        """The module's ``corruption`` argument, in the scaled space the network sees.
 
-        ``scaling`` is the fitted :class:`~sklearn_ae._data.InputScaling`.
+        Parameters
+        ----------
+        scaling : sklearn_ae._data.InputScaling
+            The fitted input scaling.
+
+        Returns
+        -------
+        kwargs : dict
+            ``{"corruption": CorruptionConfig}``: masking with the masked
+            value as ``fill``, Gaussian noise with each feature's standard
+            deviation as ``scale`` (float32, in the scaled units).
         """
         if self.kind == "masking":
             value = scaling.mean if self.mask_value == "mean" else np.full_like(scaling.mean, float(self.mask_value))
             fill = (value - scaling.offset) / scaling.scale
-            return {"noise": "masking", "noise_level": self.level, "noise_fill": fill.astype(np.float32)}
+            return {"corruption": CorruptionConfig("masking", self.level, fill=fill.astype(np.float32))}
         noise_scale = scaling.std / scaling.scale
-        return {"noise": "gaussian", "noise_level": self.level, "noise_scale": noise_scale.astype(np.float32)}
+        return {"corruption": CorruptionConfig("gaussian", self.level, scale=noise_scale.astype(np.float32))}
 
 
 @dataclass(frozen=True)
@@ -101,7 +189,8 @@ class NetworkSpec:
     module : type
         The torch module class (:mod:`sklearn_ae.nn`).
     module_kwargs : dict
-        Its arguments, except the corruption's.
+        Its arguments, except ``corruption`` (which depends on the fitted
+        scaling: :meth:`CorruptionSpec.module_kwargs`).
     criterion : type
         The loss module (:mod:`sklearn_ae._losses`).
     criterion_kwargs : dict
@@ -163,22 +252,10 @@ def hidden_layer_sizes(value, kind):
 
 
 def _corruption(params):
-    # the level's range is checked by the module (sklearn_ae.nn.Corruption)
+    # the level's range is checked by sklearn_ae.nn.CorruptionConfig
     if params["noise"] is None:
         return None
     return CorruptionSpec(params["noise"], float(params["noise_level"]), params["mask_value"])
-
-
-def _penalties(params, groups):
-    """Criterion arguments of the active penalties of the variant ``groups`` (see ``penalty_terms``)."""
-    kwargs = {}
-    if "sparse" in groups and params["sparsity"] > 0:
-        kwargs.update(sparsity=params["sparsity"], sparsity_target=params["sparsity_target"])
-    if "contractive" in groups and params["contractive"] > 0:
-        kwargs["contractive"] = params["contractive"]
-    if "layer_matching" in groups and params["layer_matching"] > 0:
-        kwargs["layer_matching"] = params["layer_matching"]
-    return kwargs
 
 
 def _resolve_init(init, default, kind):
@@ -203,7 +280,7 @@ def _network_kind(params):
 
 
 # --------------------------------------------------------------- builders
-def autoencoder_spec(params, n_features):
+def autoencoder_spec(params, n_features, variants):
     """The network of :class:`~sklearn_ae.AutoencoderTransformer` with parameters ``params``.
 
     Parameters
@@ -212,6 +289,9 @@ def autoencoder_spec(params, n_features):
         The estimator's ``get_params(deep=False)``.
     n_features : int
         Width of the data.
+    variants : sequence of str
+        The estimator's ``_variants`` (keys of :data:`VARIANTS`): the
+        penalties come from these groups (:func:`active_penalties`).
 
     Returns
     -------
@@ -257,13 +337,13 @@ def autoencoder_spec(params, n_features):
         else:
             module = DenseAutoencoder
             module_kwargs = {**sizes, "hidden_layer_sizes": hidden, "linear_path": init == "pca", **shared}
-    penalties = _penalties(params, ("sparse", "contractive", "layer_matching"))
+    penalties = active_penalties(params, variants)
     return NetworkSpec(
         module=module,
         module_kwargs=module_kwargs,
         criterion=AutoencoderLoss,
-        criterion_kwargs={"loss": params["loss"], **penalties},
-        parts=AutoencoderLoss.parts + penalty_parts(**penalties),
+        criterion_kwargs={"loss": params["loss"], "penalties": penalties},
+        parts=AutoencoderLoss.parts + tuple(penalty.name for penalty in penalties),
         scaling=_resolve_scaling(params["scaling"], None if bce else "global"),
         init=init,
         output="sigmoid" if bce else "identity",
@@ -272,7 +352,7 @@ def autoencoder_spec(params, n_features):
     )
 
 
-def vae_spec(params, n_features, callbacks=()):
+def vae_spec(params, n_features, variants, callbacks=()):
     """The network of :class:`~sklearn_ae.VAETransformer` with parameters ``params``.
 
     Parameters
@@ -281,6 +361,9 @@ def vae_spec(params, n_features, callbacks=()):
         The estimator's ``get_params(deep=False)``.
     n_features : int
         Width of the data.
+    variants : sequence of str
+        The estimator's ``_variants`` (keys of :data:`VARIANTS`): the
+        penalties come from these groups (:func:`active_penalties`).
     callbacks : tuple of (str, Callback)
         Extra training callbacks (the KL warm-up).
 
@@ -290,7 +373,7 @@ def vae_spec(params, n_features, callbacks=()):
     """
     bernoulli = params["likelihood"] == "bernoulli"
     init = _resolve_init(params["init"], "random" if bernoulli else "pca", "dense")
-    penalties = _penalties(params, ("sparse",))
+    penalties = active_penalties(params, variants)
     return NetworkSpec(
         module=VariationalAutoencoder,
         module_kwargs={
@@ -303,8 +386,8 @@ def vae_spec(params, n_features, callbacks=()):
             "noise_variance": params["noise_variance"],
         },
         criterion=VAELoss,
-        criterion_kwargs={"likelihood": params["likelihood"], "beta": params["beta"], **penalties},
-        parts=VAELoss.parts + penalty_parts(**penalties),
+        criterion_kwargs={"likelihood": params["likelihood"], "beta": params["beta"], "penalties": penalties},
+        parts=VAELoss.parts + tuple(penalty.name for penalty in penalties),
         scaling=_resolve_scaling(params["scaling"], None if bernoulli else "global"),
         init=init,
         output="sigmoid" if bernoulli else "identity",

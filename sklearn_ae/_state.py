@@ -138,17 +138,16 @@ def net_state_from_record(record):
 
 
 def _placeholder_corruption(spec, n_features):
-    """``spec`` with the corruption's buffers as zeros of their shapes: the weights file fills them in."""
+    """``spec`` with the corruption's vector as zeros of its shape: the weights file fills it in."""
+    from .nn import CorruptionConfig
+
     if spec.corruption is None:
         return spec
-    buffer = "noise_fill" if spec.corruption.kind == "masking" else "noise_scale"
-    kwargs = {
-        **spec.module_kwargs,
-        "noise": spec.corruption.kind,
-        "noise_level": spec.corruption.level,
-        buffer: np.zeros(n_features, dtype=np.float32),
-    }
-    return dataclasses.replace(spec, module_kwargs=kwargs, corruption=None)
+    vector = "fill" if spec.corruption.kind == "masking" else "scale"
+    corruption = CorruptionConfig(
+        spec.corruption.kind, spec.corruption.level, **{vector: np.zeros(n_features, dtype=np.float32)}
+    )
+    return dataclasses.replace(spec, module_kwargs={**spec.module_kwargs, "corruption": corruption}, corruption=None)
 
 
 def check_weights(expected, tensors, aliases):

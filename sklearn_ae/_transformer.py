@@ -313,7 +313,7 @@ class AutoencoderTransformer(RoutedKwargsMixin, CodeTransformerMixin, BaseAutoen
 
     # ------------------------------------------------------------- the hooks
     def _network_spec(self, n_features):
-        return autoencoder_spec(self.get_params(deep=False), n_features)
+        return autoencoder_spec(self.get_params(deep=False), n_features, self._variants)
 
     def _after_fit(self, X, *, partial=False, pca=None):
         n_samples, n_features = X.shape

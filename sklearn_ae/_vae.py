@@ -312,7 +312,7 @@ class VAETransformer(CodeTransformerMixin, BaseAutoencoder):
     # ------------------------------------------------------------- the hooks
     def _network_spec(self, n_features):
         warmup = (("kl_warmup", KLWarmup(self.kl_warmup_epochs)),) if self.kl_warmup_epochs else ()
-        return vae_spec(self.get_params(deep=False), n_features, callbacks=warmup)
+        return vae_spec(self.get_params(deep=False), n_features, self._variants, callbacks=warmup)
 
     def _after_fit(self, X, *, partial=False, pca=None):
         self._score_seed = seed_from(self.random_state)

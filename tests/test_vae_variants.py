@@ -7,6 +7,7 @@ from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV, KFold
 
 from sklearn_ae import VAETransformer
+from sklearn_ae._losses import Sparsity
 
 BASE = dict(n_components=8, hidden_layer_sizes=(32,), max_epochs=20, early_stopping=False, random_state=0)
 
@@ -77,7 +78,7 @@ def test_history_and_criterion_report_the_penalty_on_the_posterior_mean(digits, 
     total = out["reconstruction"] + model.beta * out["kl"] + 0.3 * out["sparsity"]
     assert out["loss"].item() == pytest.approx(total.item(), rel=1e-5)
     # with sparsity_target: the KL sparsity of sigmoid(posterior mean)
-    model.net_.criterion_.sparsity_target = 0.1
+    model.net_.criterion_.penalties = (Sparsity(0.3, target=0.1),)
     with torch.no_grad():
         kl_out = criterion(y_pred, x, module)
     rho = torch.sigmoid(mean).mean(0)

@@ -16,7 +16,7 @@ from ._contracts import (
 )
 from ._conv import ConvAutoencoder
 from ._custom import CustomAutoencoder
-from ._dense import ACTIVATIONS, Corruption, DenseAutoencoder, LinearResidual, TiedLinear, make_mlp
+from ._dense import ACTIVATIONS, Corruption, CorruptionConfig, DenseAutoencoder, LinearResidual, TiedLinear, make_mlp
 from ._vae import VariationalAutoencoder
 
 __all__ = [
@@ -25,6 +25,7 @@ __all__ = [
     "AutoencoderOutput",
     "ConvAutoencoder",
     "Corruption",
+    "CorruptionConfig",
     "CustomAutoencoder",
     "DenseAutoencoder",
     "LinearResidual",

@@ -59,7 +59,9 @@ class Autoencoder(Protocol):
     ``forward`` returns :class:`AutoencoderOutput` or :class:`VAEOutput`;
     ``encode`` maps rows to codes (a VAE: the posterior mean), ``decode``
     codes to the decoder's raw output; ``corruption`` is the
-    :class:`~sklearn_ae.nn.Corruption` that ``forward`` applies to its input.
+    :class:`~sklearn_ae.nn.Corruption` that ``forward`` applies to its input
+    (the modules of :mod:`sklearn_ae.nn` build it from their ``corruption``
+    argument, a :class:`~sklearn_ae.nn.CorruptionConfig` or None).
     """
 
     corruption: torch.nn.Module

@@ -173,8 +173,9 @@ class ConvAutoencoder(MirroredAutoencoder):
         Channels of the encoder's strided convolutions, input side first.
     activation : str
         A key of :data:`~sklearn_ae.nn.ACTIVATIONS`.
-    noise, noise_level, noise_fill, noise_scale :
-        Input corruption in training mode (see :class:`~sklearn_ae.nn.Corruption`).
+    corruption : CorruptionConfig or None, default=None
+        Input corruption in training mode (the layer ``self.corruption``,
+        see :class:`~sklearn_ae.nn.Corruption`); None: none.
     tied_weights : bool
         Each transposed convolution uses its mirrored convolution's weight
         (:class:`TiedConvTranspose2d`) and the decoder's linear map the
@@ -200,20 +201,11 @@ class ConvAutoencoder(MirroredAutoencoder):
         channels=(32, 64),
         activation="relu",
         *,
-        noise=None,
-        noise_level=0.0,
-        noise_fill=None,
-        noise_scale=None,
+        corruption=None,
         tied_weights=False,
         match_layers=None,
     ):
-        super().__init__(
-            noise=noise,
-            noise_level=noise_level,
-            noise_fill=noise_fill,
-            noise_scale=noise_scale,
-            match_layers=match_layers,
-        )
+        super().__init__(corruption=corruption, match_layers=match_layers)
         shape = parse_image_shape(image_shape)
         if math.prod(shape) != n_features:
             raise ValueError(

@@ -50,8 +50,9 @@ class CustomAutoencoder(nn.Module):
         Widths of the data and of the code.
     encoder_kwargs, decoder_kwargs : dict or None
         Keyword arguments of the two classes.
-    noise, noise_level, noise_fill, noise_scale :
-        Input corruption in training mode (see :class:`Corruption`).
+    corruption : CorruptionConfig or None, default=None
+        Input corruption in training mode (the layer ``self.corruption``,
+        see :class:`~sklearn_ae.nn.Corruption`); None: none.
 
     Examples
     --------
@@ -85,15 +86,12 @@ class CustomAutoencoder(nn.Module):
         encoder_kwargs=None,
         decoder_kwargs=None,
         *,
-        noise=None,
-        noise_level=0.0,
-        noise_fill=None,
-        noise_scale=None,
+        corruption=None,
     ):
         super().__init__()
         sizes = {"n_features": n_features, "n_components": n_components}
         self.n_features, self.n_components = n_features, n_components
-        self.corruption = Corruption(noise, noise_level, fill=noise_fill, scale=noise_scale)
+        self.corruption = Corruption.from_config(corruption)
         self.encoder = build_module(encoder, encoder_kwargs or {}, **sizes)
         self.decoder = build_module(decoder, decoder_kwargs or {}, **sizes)
 

@@ -3,8 +3,10 @@
 Besides the plain :class:`DenseAutoencoder`, this module holds what the
 autoencoder variants add at the module level:
 
-- :class:`Corruption`, the input noise of a denoising autoencoder (active in
-  training mode only);
+- :class:`CorruptionConfig`, the description of a denoising autoencoder's
+  input noise that the modules take as their one ``corruption`` argument,
+  and :class:`Corruption`, the layer they build from it (active in training
+  mode only);
 - :class:`TiedLinear`, a layer whose weight is the transpose of another
   layer's: one ``nn.Parameter``, not a copy;
 - :class:`MirroredAutoencoder`, the forward pass that also returns the pairs
@@ -13,6 +15,7 @@ autoencoder variants add at the module level:
 """
 
 import contextlib
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -100,11 +103,97 @@ def make_tied_mlp(source, activation="relu"):
     return nn.Sequential(*layers)
 
 
+def _check_corruption(kind, level):
+    """Raise ``ValueError`` unless ``kind`` and ``level`` describe a corruption."""
+    if kind not in (None, "gaussian", "masking"):
+        raise ValueError(f"Unknown noise {kind!r}; expected None, 'gaussian' or 'masking'.")
+    if not level >= 0:
+        raise ValueError(f"The noise level must be >= 0, got {level}.")
+    if kind == "masking" and not level < 1:
+        raise ValueError(f"noise='masking' needs noise_level < 1 (a probability), got {level}.")
+
+
+def _frozen_vector(value):
+    if value is None:
+        return None
+    vector = np.array(value, dtype=np.float32)  # a copy, which nobody can write to
+    vector.setflags(write=False)
+    return vector
+
+
+@dataclass(frozen=True, eq=False)
+class CorruptionConfig:
+    """The input corruption of a denoising autoencoder, as one value: the modules' ``corruption`` argument.
+
+    Every module of :mod:`sklearn_ae.nn` takes ``corruption=`` (None: no
+    corruption) and builds from it its :class:`Corruption` layer,
+    ``module.corruption``. The values are in the space the network sees
+    (the estimators set ``fill`` or ``scale`` from the fitted scaling).
+    Frozen, and compared by value.
+
+    Parameters
+    ----------
+    kind : {None, "gaussian", "masking"}, default=None
+        ``"gaussian"`` adds normal noise of standard deviation
+        ``level * scale``; ``"masking"`` sets each entry, with probability
+        ``level``, to ``fill``. None is the identity.
+    level : float, default=0.0
+        The noise level: the relative standard deviation, or the masking
+        probability (< 1). Stored as a float.
+    fill : array-like of shape (n_features,) or None, default=None
+        Value a masked entry takes, per feature; None is 0. Stored as a
+        read-only float32 array.
+    scale : array-like of shape (n_features,) or None, default=None
+        Standard deviation of the Gaussian noise per feature, per unit of
+        ``level``; None is 1. Stored as a read-only float32 array.
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``kind``, a negative ``level``, or a masking
+        probability of 1 or more.
+
+    Examples
+    --------
+    >>> from sklearn_ae.nn import CorruptionConfig, DenseAutoencoder
+    >>> net = DenseAutoencoder(3, 2, corruption=CorruptionConfig("masking", 0.5, fill=[9.0, 9.0, 9.0]))
+    >>> net.corruption
+    Corruption(kind='masking', level=0.5)
+    """
+
+    kind: str = None
+    level: float = 0.0
+    fill: object = None
+    scale: object = None
+
+    def __post_init__(self):
+        _check_corruption(self.kind, self.level)
+        object.__setattr__(self, "level", float(self.level))
+        object.__setattr__(self, "fill", _frozen_vector(self.fill))
+        object.__setattr__(self, "scale", _frozen_vector(self.scale))
+
+    def _key(self):
+        vectors = tuple(None if v is None else (v.shape, v.tobytes()) for v in (self.fill, self.scale))
+        return (self.kind, self.level, *vectors)
+
+    def __eq__(self, other):
+        if not isinstance(other, CorruptionConfig):
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __hash__(self):
+        return hash(self._key())
+
+
 class Corruption(nn.Module):
     """Input noise of a denoising autoencoder, applied in training mode only.
 
     It acts in the space the network sees; ``fill`` and ``scale`` carry the
     user's units into it (the estimators set them from the fitted scaling).
+    The modules of :mod:`sklearn_ae.nn` build theirs from their
+    ``corruption`` argument, a :class:`CorruptionConfig`
+    (:meth:`from_config`); its values become the buffers ``fill`` and
+    ``scale`` (absent when None).
     Random numbers come from torch's current random state (the estimators
     seed it from ``random_state`` inside ``torch.random.fork_rng``).
 
@@ -135,17 +224,26 @@ class Corruption(nn.Module):
 
     def __init__(self, kind=None, level=0.0, *, fill=None, scale=None):
         super().__init__()
-        if kind not in (None, "gaussian", "masking"):
-            raise ValueError(f"Unknown noise {kind!r}; expected None, 'gaussian' or 'masking'.")
-        if not level >= 0:
-            raise ValueError(f"The noise level must be >= 0, got {level}.")
-        if kind == "masking" and not level < 1:
-            raise ValueError(f"noise='masking' needs noise_level < 1 (a probability), got {level}.")
+        _check_corruption(kind, level)
         self.kind = kind
         self.level = float(level)
         self._seed, self._generator = None, None
         self.register_buffer("fill", None if fill is None else torch.as_tensor(fill, dtype=torch.float32))
         self.register_buffer("scale", None if scale is None else torch.as_tensor(scale, dtype=torch.float32))
+
+    @classmethod
+    def from_config(cls, config):
+        """The layer of a :class:`CorruptionConfig` (None: the identity), its buffers copies of the config's vectors.
+
+        Raises ``TypeError`` for anything else, naming it.
+        """
+        if config is None:
+            return cls()
+        if not isinstance(config, CorruptionConfig):
+            raise TypeError(f"corruption must be a CorruptionConfig or None, got {config!r}.")
+        # writable copies: each buffer owns its memory (loading weights writes into it)
+        fill, scale = (None if v is None else v.copy() for v in (config.fill, config.scale))
+        return cls(config.kind, config.level, fill=fill, scale=scale)
 
     def forward(self, x):
         if self.kind is None or self.level == 0 or not (self.training or self._seed is not None):
@@ -333,19 +431,19 @@ class MirroredAutoencoder(nn.Module):
 
     Parameters
     ----------
-    noise, noise_level, noise_fill, noise_scale :
-        Input corruption in training mode: ``kind``, ``level``, ``fill`` and
-        ``scale`` of :class:`Corruption`.
-    match_layers : {None, "global", "local"}
+    corruption : CorruptionConfig or None, default=None
+        Input corruption in training mode, built into the
+        :class:`Corruption` layer ``self.corruption``; None: none.
+    match_layers : {None, "global", "local"}, default=None
         Also return the mirrored hidden activations from ``forward``.
     """
 
-    def __init__(self, *, noise=None, noise_level=0.0, noise_fill=None, noise_scale=None, match_layers=None):
+    def __init__(self, *, corruption=None, match_layers=None):
         super().__init__()
         if match_layers not in (None, "global", "local"):
             raise ValueError(f"match_layers must be None, 'global' or 'local', got {match_layers!r}.")
         self.match_layers = match_layers
-        self.corruption = Corruption(noise, noise_level, fill=noise_fill, scale=noise_scale)
+        self.corruption = Corruption.from_config(corruption)
 
     def _check_halves(self):
         """Raise unless the halves support the requested layer matching."""
@@ -433,9 +531,9 @@ class DenseAutoencoder(MirroredAutoencoder):
         Hidden activation, a key of :data:`ACTIVATIONS`.
     linear_path : bool
         Add a linear path around each half (see :class:`LinearResidual`).
-    noise, noise_level, noise_fill, noise_scale :
-        Input corruption in training mode: ``kind``, ``level``, ``fill`` and
-        ``scale`` of :class:`Corruption`.
+    corruption : CorruptionConfig or None, default=None
+        Input corruption in training mode (the layer ``self.corruption``,
+        see :class:`Corruption`); None: none.
     tied_weights : bool
         Each decoder layer, the linear path's included, uses the transpose of
         its mirrored encoder layer's weight (:class:`TiedLinear`). With a
@@ -453,20 +551,11 @@ class DenseAutoencoder(MirroredAutoencoder):
         activation="relu",
         linear_path=True,
         *,
-        noise=None,
-        noise_level=0.0,
-        noise_fill=None,
-        noise_scale=None,
+        corruption=None,
         tied_weights=False,
         match_layers=None,
     ):
-        super().__init__(
-            noise=noise,
-            noise_level=noise_level,
-            noise_fill=noise_fill,
-            noise_scale=noise_scale,
-            match_layers=match_layers,
-        )
+        super().__init__(corruption=corruption, match_layers=match_layers)
         hidden = tuple(hidden_layer_sizes)
         self.tied_weights = tied_weights
         self.encoder = LinearResidual(n_features, n_components, hidden, activation, linear_path, gate=tied_weights)

@@ -17,7 +17,7 @@ class VariationalAutoencoder(nn.Module):
     ``exp(log_noise_variance)``) or to the logits of independent Bernoullis
     (``likelihood="bernoulli"``).
 
-    ``forward(x)`` corrupts ``x`` in training mode (with ``noise``), draws
+    ``forward(x)`` corrupts ``x`` in training mode (with ``corruption``), draws
     one reparameterised ``z = mean + std * eps`` from torch's current random
     state and returns a :class:`~sklearn_ae.nn.VAEOutput`.
     ``encode`` gives the posterior mean, ``encode_distribution`` the mean and
@@ -42,9 +42,9 @@ class VariationalAutoencoder(nn.Module):
     noise_variance : {"global", "feature"}
         For the Gaussian: one learned variance for all features, or one per
         feature.
-    noise, noise_level, noise_fill, noise_scale :
-        Input corruption in training mode: ``kind``, ``level``, ``fill`` and
-        ``scale`` of :class:`Corruption`.
+    corruption : CorruptionConfig or None, default=None
+        Input corruption in training mode (the layer ``self.corruption``,
+        see :class:`~sklearn_ae.nn.Corruption`); None: none.
     """
 
     def __init__(
@@ -56,10 +56,8 @@ class VariationalAutoencoder(nn.Module):
         linear_path=True,
         likelihood="gaussian",
         noise_variance="global",
-        noise=None,
-        noise_level=0.0,
-        noise_fill=None,
-        noise_scale=None,
+        *,
+        corruption=None,
     ):
         super().__init__()
         if likelihood not in ("gaussian", "bernoulli"):
@@ -68,7 +66,7 @@ class VariationalAutoencoder(nn.Module):
             raise ValueError(f"noise_variance must be 'global' or 'feature', got {noise_variance!r}.")
         hidden = tuple(hidden_layer_sizes)
         self.n_components = n_components
-        self.corruption = Corruption(noise, noise_level, fill=noise_fill, scale=noise_scale)
+        self.corruption = Corruption.from_config(corruption)
         self.encoder = LinearResidual(n_features, 2 * n_components, hidden, activation, linear_path)
         self.decoder = LinearResidual(n_components, n_features, hidden[::-1], activation, linear_path)
         if likelihood == "gaussian":

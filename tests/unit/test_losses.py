@@ -9,7 +9,12 @@ from torch import nn
 from unit_helpers import randomize_, reference_jacobian, rows
 
 from sklearn_ae._losses import (
+    PENALTIES,
     AutoencoderLoss,
+    Contractive,
+    LayerMatching,
+    Penalty,
+    Sparsity,
     VAELoss,
     bernoulli_nll,
     contractive_penalty,
@@ -18,10 +23,11 @@ from sklearn_ae._losses import (
     kl_sparsity,
     l1_sparsity,
     layer_matching_losses,
-    penalty_parts,
     penalty_terms,
     reconstruction_loss,
+    register_penalty,
 )
+from sklearn_ae._spec import VARIANTS, Variant, active_penalties, autoencoder_spec, vae_spec
 from sklearn_ae.nn import AutoencoderOutput, DenseAutoencoder, VAEOutput
 
 
@@ -148,6 +154,25 @@ def test_layer_matching_losses_empty():
 
 
 # ----------------------------------------------------------------- penalties
+ORDER = ("sparsity", "contractive", "layer_matching")
+
+
+def _penalties(weights, sparsity_target=None):
+    """The penalty objects of a ``{name: weight}`` dict, in the estimators' order."""
+    make = {
+        "sparsity": lambda w: Sparsity(w, sparsity_target),
+        "contractive": Contractive,
+        "layer_matching": LayerMatching,
+    }
+    return tuple(make[name](weights[name]) for name in ORDER if name in weights)
+
+
+def _transformer_params(**params):
+    from sklearn_ae import AutoencoderTransformer
+
+    return AutoencoderTransformer(**params).get_params(deep=False)
+
+
 @pytest.mark.parametrize(
     "weights, expected",
     [
@@ -158,8 +183,43 @@ def test_layer_matching_losses_empty():
         ({"sparsity": 0.0, "contractive": 1.0, "sparsity_target": 0.1}, ("contractive",)),
     ],
 )
-def test_penalty_parts_lists_positive_weights_in_order(weights, expected):
-    assert penalty_parts(**weights) == expected
+def test_active_penalties_are_those_of_positive_weight_in_order(weights, expected):
+    from sklearn_ae import AutoencoderTransformer
+
+    params = _transformer_params(**weights)
+    penalties = active_penalties(params, AutoencoderTransformer._variants)
+    assert tuple(p.name for p in penalties) == expected
+    spec = autoencoder_spec(params, 6, AutoencoderTransformer._variants)
+    assert spec.parts == ("reconstruction", *expected)
+    assert spec.criterion_kwargs["penalties"] == penalties
+
+
+def test_active_penalties_build_each_penalty_from_its_parameters():
+    from sklearn_ae import VAETransformer
+
+    params = _transformer_params(sparsity=0.5, sparsity_target=0.2, contractive=0.1, layer_matching=3)
+    assert active_penalties(params, ("sparse", "contractive", "tied", "layer_matching")) == (
+        Sparsity(0.5, 0.2),
+        Contractive(0.1),
+        LayerMatching(3),
+    )
+    # only the estimator's own groups count
+    assert active_penalties(params, ("denoising", "contractive")) == (Contractive(0.1),)
+    vae = VAETransformer(sparsity=2.0).get_params(deep=False)
+    spec = vae_spec(vae, 6, VAETransformer._variants)
+    assert spec.criterion_kwargs["penalties"] == (Sparsity(2.0, None),)
+    assert spec.parts == ("reconstruction", "kl", "sparsity")
+
+
+def test_every_penalty_variant_names_a_registered_penalty_and_its_weight():
+    for group, variant in VARIANTS.items():
+        if variant.penalty is None:
+            continue
+        assert issubclass(PENALTIES[variant.penalty], Penalty), group
+        assert PENALTIES[variant.penalty].name == variant.penalty
+        assert "weight" in variant.penalty_arguments
+        assert set(variant.penalty_arguments.values()) <= set(variant.constraints)
+    assert list(PENALTIES)[:3] == list(ORDER)
 
 
 def _y_pred_with_pairs(module, x):
@@ -196,9 +256,9 @@ def _reference_parts(y_pred, x, module, sparsity_target=None):
 def test_penalty_terms_weights_the_active_parts(weights, sparsity_target):
     module, x = _tiny_dense(), rows(5, 4)
     y_pred = _y_pred_with_pairs(module, x)
-    total, parts = penalty_terms(y_pred.code, y_pred.pairs, x, module, sparsity_target=sparsity_target, **weights)
+    total, parts = penalty_terms(_penalties(weights, sparsity_target), y_pred, x, module)
     reference = _reference_parts(y_pred, x, module, sparsity_target)
-    assert set(parts) == set(weights)
+    assert tuple(parts) == tuple(name for name in ORDER if name in weights)
     for name in weights:
         np.testing.assert_allclose(parts[name].item(), reference[name], rtol=1e-9)
     np.testing.assert_allclose(total.item(), sum(w * reference[n] for n, w in weights.items()), rtol=1e-9)
@@ -207,7 +267,7 @@ def test_penalty_terms_weights_the_active_parts(weights, sparsity_target):
 def test_penalty_terms_all_off_is_zero_and_empty():
     module, x = _tiny_dense(), rows(5, 4)
     y_pred = _y_pred_with_pairs(module, x)
-    total, parts = penalty_terms(y_pred.code, y_pred.pairs, x, module)
+    total, parts = penalty_terms((), y_pred, x, module)
     assert parts == {}
     assert total == 0
 
@@ -215,9 +275,107 @@ def test_penalty_terms_all_off_is_zero_and_empty():
 def test_penalty_terms_layer_matching_without_pairs_is_zero():
     module, x = _tiny_dense(), rows(5, 4)
     code = module.encode(x)
-    total, parts = penalty_terms(code, (), x, module, layer_matching=1.0)
+    total, parts = penalty_terms((LayerMatching(1.0),), AutoencoderOutput(module.decode(code), code), x, module)
     assert parts["layer_matching"].item() == 0.0
     assert float(total) == 0.0
+
+
+def test_penalty_terms_sum_as_the_criteria_always_did():
+    # bit for bit: 0.0 + w1 * p1 + w2 * p2 + w3 * p3, left to right, each term computed once
+    module, x = _tiny_dense(), rows(5, 4)
+    y_pred = _y_pred_with_pairs(module, x)
+    total, parts = penalty_terms(
+        _penalties({"sparsity": 0.3, "contractive": 0.7, "layer_matching": 2.0}), y_pred, x, module
+    )
+    expected = 0.0 + 0.3 * parts["sparsity"]
+    expected = expected + 0.7 * parts["contractive"]
+    expected = expected + 2.0 * parts["layer_matching"]
+    assert torch.equal(total, expected)
+
+
+# ------------------------------------------------------------------ registry
+class _CodeEnergy(Penalty):
+    """A penalty defined in a test: the mean squared code."""
+
+    name = "code_energy"
+
+    def __init__(self, weight):
+        self.weight = weight
+
+    def __call__(self, output, X, module):
+        return output.code.pow(2).mean()
+
+
+@pytest.fixture
+def code_energy():
+    register_penalty(_CodeEnergy)
+    yield _CodeEnergy
+    del PENALTIES["code_energy"]
+
+
+def test_a_registered_penalty_is_a_part_and_adds_its_weighted_term(code_energy):
+    assert PENALTIES["code_energy"] is code_energy
+    module, x = _tiny_dense(), _unit_interval(5, 4)
+    y_pred = _y_pred_with_pairs(module, x)
+    out = AutoencoderLoss(penalties=(Sparsity(0.3), code_energy(0.25)))(y_pred, x, module=module)
+    recon = ((y_pred.reconstruction.detach().numpy() - x.numpy()) ** 2).mean()
+    code = y_pred.code.detach().numpy()
+    sparse, energy = np.abs(code).sum(axis=1).mean(), (code**2).mean()
+    assert list(out) == ["loss", "reconstruction", "sparsity", "code_energy"]
+    np.testing.assert_allclose(out["code_energy"].item(), energy, rtol=1e-12)
+    np.testing.assert_allclose(out["loss"].item(), recon + 0.3 * sparse + 0.25 * energy, rtol=1e-10)
+    # the VAE's penalties see the posterior mean as the code
+    vae_x, vae_pred = _unit_interval(6, 3), _vae_y_pred()
+    stub = _VAEStub(torch.zeros(1, dtype=torch.float64))
+    out = VAELoss(beta=0.5, penalties=(code_energy(2.0),))(vae_pred, vae_x, module=stub)
+    recon, kl = _vae_reference(vae_x.numpy(), vae_pred, "gaussian", 0.0)
+    energy = (vae_pred.mean.numpy() ** 2).mean()
+    assert list(out) == ["loss", "reconstruction", "kl", "code_energy"]
+    np.testing.assert_allclose(out["loss"].item(), recon + 0.5 * kl + 2.0 * energy, rtol=1e-10)
+
+
+def test_a_registered_penalty_comes_from_its_variant_group(code_energy, monkeypatch):
+    from sklearn_ae import AutoencoderTransformer
+
+    monkeypatch.setitem(
+        VARIANTS, "energy", Variant({"energy": []}, penalty="code_energy", penalty_arguments={"weight": "energy"})
+    )
+    params = {**_transformer_params(sparsity=0.1), "energy": 0.5}
+    spec = autoencoder_spec(params, 6, (*AutoencoderTransformer._variants, "energy"))
+    assert spec.parts == ("reconstruction", "sparsity", "code_energy")
+    (sparse, energy) = spec.criterion_kwargs["penalties"]
+    assert sparse == Sparsity(0.1) and isinstance(energy, code_energy) and energy.weight == 0.5
+    assert active_penalties({**params, "energy": 0.0}, ("sparse", "energy")) == (Sparsity(0.1),)
+
+
+def test_register_penalty_refuses_a_second_class_of_the_same_name_and_non_penalties():
+    class Other(Penalty):
+        name = "sparsity"
+
+    with pytest.raises(ValueError, match="'sparsity' is already registered"):
+        register_penalty(Other)
+    with pytest.raises(TypeError, match="Penalty subclass"):
+        register_penalty(object)
+    assert register_penalty(Sparsity) is Sparsity and PENALTIES["sparsity"] is Sparsity
+
+
+def test_criteria_refuse_penalties_whose_parts_collide():
+    with pytest.raises(ValueError, match="distinct"):
+        AutoencoderLoss(penalties=(Sparsity(1.0), Sparsity(2.0)))
+    with pytest.raises(TypeError, match="Penalty objects"):
+        VAELoss(penalties=("sparsity",))
+
+    class Kl(Penalty):
+        name = "kl"
+
+    with pytest.raises(ValueError, match="distinct"):
+        VAELoss(penalties=(Kl(),))
+
+
+def test_penalties_repr_and_compare_by_value():
+    assert Sparsity(0.1, 0.05) == Sparsity(0.1, 0.05) != Sparsity(0.1)
+    assert repr(Contractive(0.2)) == "Contractive(weight=0.2)"
+    assert Sparsity(1.0).name == "sparsity" and LayerMatching(1.0).name == "layer_matching"
 
 
 # ---------------------------------------------------------- AutoencoderLoss
@@ -226,7 +384,7 @@ def test_penalty_terms_layer_matching_without_pairs_is_zero():
 def test_autoencoder_loss_total_is_sum_of_weighted_parts(loss, weights):
     module, x = _tiny_dense(), _unit_interval(5, 4)
     y_pred = _y_pred_with_pairs(module, x)
-    out = AutoencoderLoss(loss=loss, **weights)(y_pred, x, module=module)
+    out = AutoencoderLoss(loss=loss, penalties=_penalties(weights))(y_pred, x, module=module)
     recon_np, x_np = y_pred[0].detach().numpy(), x.numpy()
     if loss == "mse":
         recon = ((recon_np - x_np) ** 2).mean()
@@ -234,7 +392,7 @@ def test_autoencoder_loss_total_is_sum_of_weighted_parts(loss, weights):
         recon = _bernoulli_nll_numpy(x_np, recon_np).sum() / x_np.size
     reference = _reference_parts(y_pred, x, module)
     assert set(out) == {"loss", "reconstruction", *weights}
-    assert set(out) - {"loss"} == set(AutoencoderLoss.parts + penalty_parts(**weights))
+    assert list(out) == ["loss", *AutoencoderLoss.parts, *(name for name in ORDER if name in weights)]
     np.testing.assert_allclose(out["reconstruction"].item(), recon, rtol=1e-10)
     expected = recon + sum(w * reference[n] for n, w in weights.items())
     np.testing.assert_allclose(out["loss"].item(), expected, rtol=1e-9)
@@ -318,7 +476,7 @@ def test_vae_loss_applies_warmup_in_training_mode_only(likelihood, training):
 def test_vae_loss_sparsity_is_on_the_posterior_mean():
     x, y_pred = _unit_interval(6, 3), _vae_y_pred()
     module = _VAEStub(torch.zeros(1, dtype=torch.float64))
-    out = VAELoss(sparsity=0.5)(y_pred, x, module=module)
+    out = VAELoss(penalties=(Sparsity(0.5),))(y_pred, x, module=module)
     recon, kl = _vae_reference(x.numpy(), y_pred, "gaussian", 0.0)
     l1_mean = np.abs(y_pred[2].numpy()).sum(axis=1).mean()
     assert set(out) == {"loss", "reconstruction", "kl", "sparsity"}
@@ -360,11 +518,11 @@ def test_contractive_penalty_of_one_row_is_its_squared_jacobian_norm():
 def test_losses_with_sparsity_target_use_the_kl_sparsity():
     module, x = _tiny_dense(), rows(5, 4)
     y_pred = _y_pred_with_pairs(module, x)
-    out = AutoencoderLoss(sparsity=0.5, sparsity_target=0.2)(y_pred, x, module=module)
+    out = AutoencoderLoss(penalties=(Sparsity(0.5, target=0.2),))(y_pred, x, module=module)
     reference = _reference_parts(y_pred, x, module, sparsity_target=0.2)["sparsity"]
     np.testing.assert_allclose(out["sparsity"].item(), reference, rtol=1e-9)
     vae_x, vae_pred = _unit_interval(6, 3), _vae_y_pred()
     stub = _VAEStub(torch.zeros(1, dtype=torch.float64))
-    out = VAELoss(sparsity=0.5, sparsity_target=0.2)(vae_pred, vae_x, module=stub)
+    out = VAELoss(penalties=(Sparsity(0.5, target=0.2),))(vae_pred, vae_x, module=stub)
     rho = expit(vae_pred.mean.numpy()).mean(axis=0)
     np.testing.assert_allclose(out["sparsity"].item(), (rel_entr(0.2, rho) + rel_entr(0.8, 1 - rho)).sum(), rtol=1e-9)

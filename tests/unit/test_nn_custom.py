@@ -5,7 +5,7 @@ import torch
 from torch import nn
 from unit_helpers import assert_corrupts_in_training_only
 
-from sklearn_ae.nn import CustomAutoencoder
+from sklearn_ae.nn import CorruptionConfig, CustomAutoencoder
 from sklearn_ae.nn._custom import build_module
 
 
@@ -129,7 +129,7 @@ def test_custom_autoencoder_rejects_wrong_output_width():
 
 
 def test_custom_autoencoder_corrupts_in_training_only():
-    module = CustomAutoencoder(SizedEncoder, SizedDecoder, 6, 2, noise="masking", noise_level=0.5)
+    module = CustomAutoencoder(SizedEncoder, SizedDecoder, 6, 2, corruption=CorruptionConfig("masking", 0.5))
     assert_corrupts_in_training_only(module, torch.randn(30, 6), code_index=1)
 
 
@@ -149,17 +149,10 @@ def test_build_module_without_a_readable_signature_passes_no_sizes():
 
 
 def test_custom_autoencoder_noise_defaults_and_corruption_arguments():
-    assert CustomAutoencoder(SizedEncoder, SizedDecoder, 4, 2, noise="gaussian").corruption.level == 0.0
-    module = CustomAutoencoder(
-        SizedEncoder,
-        SizedDecoder,
-        3,
-        2,
-        noise="masking",
-        noise_level=0.5,
-        noise_fill=[1.0, 2, 3],
-        noise_scale=[4, 5, 6],
-    )
+    gaussian = CorruptionConfig("gaussian")
+    assert CustomAutoencoder(SizedEncoder, SizedDecoder, 4, 2, corruption=gaussian).corruption.level == 0.0
+    corruption = CorruptionConfig("masking", 0.5, fill=[1.0, 2, 3], scale=[4, 5, 6])
+    module = CustomAutoencoder(SizedEncoder, SizedDecoder, 3, 2, corruption=corruption)
     assert torch.equal(module.corruption.fill, torch.tensor([1.0, 2.0, 3.0]))
     assert torch.equal(module.corruption.scale, torch.tensor([4.0, 5.0, 6.0]))
 

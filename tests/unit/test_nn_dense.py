@@ -1,5 +1,7 @@
 """Unit tests of sklearn_ae.nn._dense: shapes, PCA start, tied weights, corruption, Jacobians, layer hooks."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 import torch
@@ -7,7 +9,15 @@ from sklearn.decomposition import PCA
 from torch import nn
 from unit_helpers import assert_corrupts_in_training_only, n_parameters, randomize_, reference_jacobian, rows
 
-from sklearn_ae.nn import ACTIVATIONS, Corruption, DenseAutoencoder, LinearResidual, TiedLinear, make_mlp
+from sklearn_ae.nn import (
+    ACTIVATIONS,
+    Corruption,
+    CorruptionConfig,
+    DenseAutoencoder,
+    LinearResidual,
+    TiedLinear,
+    make_mlp,
+)
 from sklearn_ae.nn._dense import MirroredAutoencoder, autograd_jacobian, make_tied_mlp
 
 
@@ -149,7 +159,7 @@ def test_corruption_rejects_bad_settings(kind, level):
 
 @pytest.mark.parametrize("noise", ["masking", "gaussian"])
 def test_dense_autoencoder_corrupts_in_training_only(noise):
-    module = randomize_(DenseAutoencoder(6, 2, (4,), noise=noise, noise_level=0.5).double())
+    module = randomize_(DenseAutoencoder(6, 2, (4,), corruption=CorruptionConfig(noise, 0.5)).double())
     assert_corrupts_in_training_only(module, rows(10, 6), code_index=1)
 
 
@@ -258,9 +268,10 @@ def test_noise_level_defaults_to_zero_everywhere():
     corruptions = [
         Corruption("gaussian"),
         Corruption("masking"),
-        MirroredAutoencoder(noise="gaussian").corruption,
-        DenseAutoencoder(3, 2, noise="masking").corruption,
+        MirroredAutoencoder(corruption=CorruptionConfig("gaussian")).corruption,
+        DenseAutoencoder(3, 2, corruption=CorruptionConfig("masking")).corruption,
     ]
+    assert CorruptionConfig().kind is None and CorruptionConfig("masking").level == 0.0
     for corruption in corruptions:
         assert corruption.level == 0.0
         assert corruption.train()(x) is x
@@ -284,9 +295,10 @@ def test_tied_linear_bias_starts_like_nn_linear(n_out):
         ("masking", 1.0, r"^noise='masking' needs noise_level < 1 \(a probability\), got 1\.0\.$"),
     ],
 )
-def test_corruption_errors_say_what_is_wrong(kind, level, message):
+@pytest.mark.parametrize("make", [Corruption, CorruptionConfig])
+def test_corruption_errors_say_what_is_wrong(kind, level, message, make):
     with pytest.raises(ValueError, match=message):
-        Corruption(kind, level)
+        make(kind, level)
 
 
 @pytest.mark.parametrize("kind", ["gaussian", "masking"])
@@ -320,7 +332,8 @@ def test_corruption_keeps_float32_input_float32_with_float64_fill_and_scale():
 
 
 def test_dense_autoencoder_passes_fill_scale_and_tied_weights_on():
-    module = DenseAutoencoder(3, 2, noise="masking", noise_level=0.5, noise_fill=[1.0, 2.0, 3.0], noise_scale=[4, 5, 6])
+    corruption = CorruptionConfig("masking", 0.5, fill=[1.0, 2.0, 3.0], scale=[4, 5, 6])
+    module = DenseAutoencoder(3, 2, corruption=corruption)
     assert torch.equal(module.corruption.fill, torch.tensor([1.0, 2.0, 3.0]))
     assert torch.equal(module.corruption.scale, torch.tensor([4.0, 5.0, 6.0]))
     assert module.tied_weights is False and DenseAutoencoder(3, 2, tied_weights=True).tied_weights is True
@@ -434,3 +447,52 @@ def test_init_from_pca_with_fewer_components_leaves_the_extra_codes_at_zero():
     assert np.all(W[2] == 0)
     with pytest.raises(ValueError, match=r"^init_from_pca needs the linear path \(linear_path=True\)\.$"):
         DenseAutoencoder(8, 3, (4,), linear_path=False).init_from_pca(pca)
+
+
+# ------------------------------------------------------- the corruption argument
+def test_corruption_config_is_a_frozen_value():
+    config = CorruptionConfig("masking", 1 / 4, fill=np.array([1.0, 2.0]))
+    assert config.level == 0.25 and isinstance(config.level, float)
+    assert config.fill.dtype == np.float32 and not config.fill.flags.writeable and config.scale is None
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        config.level = 0.5
+    same = CorruptionConfig("masking", 0.25, fill=[1, 2])
+    assert same == config and hash(same) == hash(config)
+    assert config != CorruptionConfig("masking", 0.25, fill=[1, 3])
+    assert config != CorruptionConfig("masking", 0.25, scale=[1, 2])
+    assert config != CorruptionConfig("gaussian", 0.25, fill=[1, 2])
+    assert dataclasses.replace(config, level=0.5) == CorruptionConfig("masking", 0.5, fill=[1, 2])
+
+
+@pytest.mark.parametrize(
+    "corruption, buffers",
+    [
+        (None, []),
+        (CorruptionConfig("gaussian", 0.1), []),
+        (CorruptionConfig("masking", 0.1, fill=np.zeros(6)), ["corruption.fill"]),
+        (CorruptionConfig("gaussian", 0.1, scale=np.ones(6)), ["corruption.scale"]),
+        (CorruptionConfig("masking", 0.1, fill=np.zeros(6), scale=np.ones(6)), ["corruption.fill", "corruption.scale"]),
+    ],
+)
+def test_the_corruption_argument_gives_the_buffers_of_the_four_arguments_before_it(corruption, buffers):
+    # the state_dict names the saved files hold: corruption.fill and corruption.scale, first, when set
+    module = DenseAutoencoder(6, 2, (4,), corruption=corruption)
+    names = list(module.state_dict())
+    assert names[: len(buffers)] == buffers
+    assert not any(name.startswith("corruption.") for name in names[len(buffers) :])
+    assert module.corruption.kind == (None if corruption is None else corruption.kind)
+
+
+def test_the_layer_owns_its_buffers_and_the_config_stays_unchanged():
+    config = CorruptionConfig("masking", 0.5, fill=[1.0, 2.0, 3.0])
+    module = DenseAutoencoder(3, 2, corruption=config)
+    with torch.no_grad():
+        module.corruption.fill.fill_(7.0)  # as loading weights does
+    np.testing.assert_array_equal(config.fill, [1.0, 2.0, 3.0])
+
+
+def test_modules_refuse_a_corruption_that_is_not_a_config():
+    with pytest.raises(TypeError, match=r"^corruption must be a CorruptionConfig or None, got 'masking'\.$"):
+        DenseAutoencoder(3, 2, corruption="masking")
+    with pytest.raises(TypeError, match="CorruptionConfig or None"):
+        MirroredAutoencoder(corruption=Corruption("masking", 0.5))

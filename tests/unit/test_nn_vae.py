@@ -6,7 +6,7 @@ import torch
 from sklearn.decomposition import PCA
 from unit_helpers import assert_corrupts_in_training_only, randomize_, rows
 
-from sklearn_ae.nn import VariationalAutoencoder
+from sklearn_ae.nn import CorruptionConfig, VariationalAutoencoder
 
 
 def _ppca_data(n=60, d=6, seed=0):
@@ -72,7 +72,7 @@ def test_vae_forward_reparameterises_with_torch_random_state():
 
 @pytest.mark.parametrize("noise", ["masking", "gaussian"])
 def test_vae_corrupts_in_training_only(noise):
-    module = randomize_(VariationalAutoencoder(6, 2, (5,), noise=noise, noise_level=0.5).double())
+    module = randomize_(VariationalAutoencoder(6, 2, (5,), corruption=CorruptionConfig(noise, 0.5)).double())
     assert_corrupts_in_training_only(module, rows(40, 6), code_index=2)
 
 
@@ -149,10 +149,9 @@ def test_init_ppca_switches_off_units_below_the_noise():
 
 # ---------------------------------------------- mutation-testing survivors (benchmarks/results_mutation.md)
 def test_vae_noise_defaults_and_corruption_arguments():
-    assert VariationalAutoencoder(4, 2, noise="gaussian").corruption.level == 0.0
-    module = VariationalAutoencoder(
-        3, 2, noise="masking", noise_level=0.5, noise_fill=[1.0, 2.0, 3.0], noise_scale=[4, 5, 6]
-    )
+    assert VariationalAutoencoder(4, 2, corruption=CorruptionConfig("gaussian")).corruption.level == 0.0
+    corruption = CorruptionConfig("masking", 0.5, fill=[1.0, 2.0, 3.0], scale=[4, 5, 6])
+    module = VariationalAutoencoder(3, 2, corruption=corruption)
     assert torch.equal(module.corruption.fill, torch.tensor([1.0, 2.0, 3.0]))
     assert torch.equal(module.corruption.scale, torch.tensor([4.0, 5.0, 6.0]))
 
