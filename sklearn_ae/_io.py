@@ -27,8 +27,11 @@ import numpy as np
 import torch
 
 from . import _registry, _state
+from ._base import BaseAutoencoder
 from ._codecs import CODECS, READERS, TYPE, expect, public_name, qualified_name
 from ._data import FittedScaling
+from ._network import OPTIMIZERS
+from ._version import __version__
 from .exceptions import InconsistentVersionWarning
 
 FORMAT = "sklearn-ae"
@@ -52,8 +55,6 @@ def _allowed_estimators():
 
 def _builtin_classes():
     """Classes a parameter may hold without being trusted: the optimizers of ``optimizer=``."""
-    from ._network import OPTIMIZERS
-
     return {qualified_name(cls): cls for cls in OPTIMIZERS.values()}
 
 
@@ -106,8 +107,6 @@ class _Writer:
         return {TYPE: "ndarray", "tensor": self.tensor(tensor, where)}
 
     def estimator(self, estimator, where):
-        from ._base import BaseAutoencoder
-
         cls = type(estimator)
         estimator._validate_params()
         params = estimator.get_params(deep=False)
@@ -137,8 +136,6 @@ class _Writer:
 def _versions():
     import sklearn
     import skorch
-
-    from . import __version__
 
     return {
         "sklearn_ae": __version__,
@@ -317,8 +314,6 @@ class _Reader:
         return read(self, value, where)
 
     def estimator(self, record, where):
-        from ._base import BaseAutoencoder
-
         keys = {TYPE, "class", "params", "attributes"}
         expect(set(record) in (keys, keys | {"net"}), f"{where}: an estimator has the keys {sorted(keys)} and 'net'.")
         name = record["class"]

@@ -23,6 +23,7 @@ the detector) talks to this object and to public estimator methods only.
 """
 
 import copy
+import dataclasses
 import inspect
 import json
 import warnings
@@ -42,7 +43,7 @@ from ._net import AutoencoderNet, BestWeights, DivergenceCheck, silent
 from ._seeding import resolve_device, seeded_torch
 from ._spec import NetworkSpec
 from ._streaming import make_loader
-from .nn import CustomAutoencoder
+from .nn import CorruptionConfig, CustomAutoencoder
 
 OPTIMIZERS = {
     "adam": torch.optim.Adam,
@@ -191,6 +192,17 @@ def restore_device(device: str) -> str:
         )
         return "cpu"
     return resolve_device(device)
+
+
+def _placeholder_corruption(spec, n_features):
+    """``spec`` with the corruption's vector as zeros of its shape: the weights file fills it in."""
+    if spec.corruption is None:
+        return spec
+    vector = "fill" if spec.corruption.kind == "masking" else "scale"
+    corruption = CorruptionConfig(
+        spec.corruption.kind, spec.corruption.level, **{vector: np.zeros(n_features, dtype=np.float32)}
+    )
+    return dataclasses.replace(spec, module_kwargs={**spec.module_kwargs, "corruption": corruption}, corruption=None)
 
 
 class FittedNetwork:
@@ -342,7 +354,7 @@ class FittedNetwork:
         Malformed data raises ``ValueError``.
         """
         n_features = len(offset)
-        placeholder = _state._placeholder_corruption(spec, n_features)
+        placeholder = _placeholder_corruption(spec, n_features)
         device = restore_device(device)
         with warnings.catch_warnings():
             # the warning about an empty validation split belongs to fit; here the split is never used

@@ -5,12 +5,14 @@ ONNX converter it gets. From this list come :func:`sklearn_ae.load`'s
 allow-list, :func:`sklearn_ae.save`'s error message for other objects, the
 classes a ``skops`` member of a saved detector may hold without being
 trusted, and :func:`sklearn_ae.onnx.register`'s converters. A new estimator
-is one entry here. The classes are imported when asked for, not with this
-module (the estimators' modules import :mod:`sklearn_ae._io`).
+is one entry here.
 """
 
-import importlib
 from typing import NamedTuple
+
+from ._outlier import AutoencoderOutlierDetector
+from ._transformer import AutoencoderTransformer
+from ._vae import VAETransformer
 
 
 class Registered(NamedTuple):
@@ -18,19 +20,21 @@ class Registered(NamedTuple):
 
     Attributes
     ----------
-    name : str
-        The class name; ``sklearn_ae.<name>`` is its public name, the one
-        saved files give.
-    module : str
-        The module that defines it.
+    cls : type
+        The estimator class; ``sklearn_ae.<name>`` is its public name, the
+        one saved files give.
     onnx : str
         Its ONNX converter in :mod:`sklearn_ae.onnx`: ``"transformer"`` (the
         codes) or ``"detector"`` (labels and scores).
     """
 
-    name: str
-    module: str
+    cls: type
     onnx: str
+
+    @property
+    def name(self):
+        """The class name."""
+        return self.cls.__name__
 
     @property
     def public_name(self):
@@ -41,20 +45,17 @@ class Registered(NamedTuple):
         """The operator name skl2onnx knows the converter by."""
         return f"SklearnAE{self.name}"
 
-    def load_class(self):
-        return getattr(importlib.import_module(self.module), self.name)
-
 
 ESTIMATORS = (
-    Registered("AutoencoderTransformer", "sklearn_ae._transformer", onnx="transformer"),
-    Registered("VAETransformer", "sklearn_ae._vae", onnx="transformer"),
-    Registered("AutoencoderOutlierDetector", "sklearn_ae._outlier", onnx="detector"),
+    Registered(AutoencoderTransformer, onnx="transformer"),
+    Registered(VAETransformer, onnx="transformer"),
+    Registered(AutoencoderOutlierDetector, onnx="detector"),
 )
 
 
 def estimator_classes():
     """sklearn-ae's estimator classes by public name (``sklearn_ae.AutoencoderTransformer``), in registry order."""
-    return {entry.public_name: entry.load_class() for entry in ESTIMATORS}
+    return {entry.public_name: entry.cls for entry in ESTIMATORS}
 
 
 def names():

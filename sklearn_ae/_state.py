@@ -16,7 +16,6 @@ checked against a fresh optimizer when loaded), kept by pickle,
 so that a model shipped between processes continues training exactly.
 """
 
-import dataclasses
 import json
 import math
 from typing import NamedTuple
@@ -135,19 +134,6 @@ def net_state_from_record(record):
     tensors, aliases = weights_from_bytes(record["weights"])
     optimizer = optimizer_from_plain(record["optimizer"]) if "optimizer" in record else None
     return NetState(tensors, aliases, record["history"], int(record["validation_seed"]), optimizer)
-
-
-def _placeholder_corruption(spec, n_features):
-    """``spec`` with the corruption's vector as zeros of its shape: the weights file fills it in."""
-    from .nn import CorruptionConfig
-
-    if spec.corruption is None:
-        return spec
-    vector = "fill" if spec.corruption.kind == "masking" else "scale"
-    corruption = CorruptionConfig(
-        spec.corruption.kind, spec.corruption.level, **{vector: np.zeros(n_features, dtype=np.float32)}
-    )
-    return dataclasses.replace(spec, module_kwargs={**spec.module_kwargs, "corruption": corruption}, corruption=None)
 
 
 def check_weights(expected, tensors, aliases):

@@ -21,9 +21,12 @@ import re
 import warnings
 
 import numpy as np
+from sklearn.decomposition import PCA
 from sklearn.utils.validation import check_is_fitted
 
 from . import _registry
+from ._detector_score import codes_can_copy, decision, detector_score, member_score, member_stats, residuals
+from .nn._conv import TiedConvTranspose2d
 
 # The lowest ONNX opset that torch's dynamo exporter writes.
 _MIN_OPSET = 18
@@ -90,7 +93,7 @@ def register():
     }
     for entry in _registry.ESTIMATORS:
         shape, convert, extra = converters[entry.onnx]
-        update_registered_converter(entry.load_class(), _ALIASES[entry.name], shape, convert, **extra)
+        update_registered_converter(entry.cls, _ALIASES[entry.name], shape, convert, **extra)
 
 
 # ------------------------------------------------------------------ shapes
@@ -318,15 +321,9 @@ def _network_dtype(estimator, dtype):
     import torch
 
     convolutional = any(
-        isinstance(m, (torch.nn.modules.conv._ConvNd, _tied_conv_type())) for m in estimator.network_.module.modules()
+        isinstance(m, (torch.nn.modules.conv._ConvNd, TiedConvTranspose2d)) for m in estimator.network_.module.modules()
     )
     return np.float32 if convolutional else dtype
-
-
-def _tied_conv_type():
-    from .nn._conv import TiedConvTranspose2d
-
-    return TiedConvTranspose2d
 
 
 def _run_network(builder, estimator, half, x, n_inputs, opset, output=None):
@@ -384,12 +381,8 @@ def _pca_halves(builder, pca, x):
 
 
 def _member_halves(builder, member, x, opset):
-    from sklearn.decomposition import PCA
-
-    from ._transformer import AutoencoderTransformer
-    from ._vae import VAETransformer
-
-    if isinstance(member, (AutoencoderTransformer, VAETransformer)):
+    autoencoders = tuple(entry.cls for entry in _registry.ESTIMATORS if entry.onnx == "transformer")
+    if isinstance(member, autoencoders):
         z = _encode(builder, member, x, opset)
         return z, _decode(builder, member, z, opset)
     if type(member) is PCA:
@@ -403,8 +396,6 @@ def _member_halves(builder, member, x, opset):
 def _convert_detector(scope, operator, container):
     """``decision_function`` and ``predict``: the score of ``sklearn_ae._detector_score`` with graph ops."""
     from onnx import TensorProto
-
-    from ._detector_score import codes_can_copy, decision, detector_score, member_score, member_stats, residuals
 
     detector = operator.raw_operator
     if detector.measure_ not in ("distance", "reconstruction"):
