@@ -26,10 +26,11 @@ dev: $(VENV)/.installed-dev
 demo: install
 	$(PY) benchmarks/demo.py --out demo_output
 
-## make lint: ruff's lint rules and its formatting, checked (configuration in pyproject.toml).
+## make lint: ruff's lint rules and its formatting, and mypy over the package (configuration in pyproject.toml).
 lint: dev
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(PY) -m mypy
 
 ## make test: the lint, then the whole test suite, doctests included.
 ## SCIPY_ARRAY_API=1 lets scikit-learn's array-API checks run instead of skipping.

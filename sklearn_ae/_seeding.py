@@ -21,7 +21,7 @@ _GLOBAL_RNG_LOCK = threading.RLock()
 def seed_from(random_state):
     """An int seed for torch from ``random_state``, never drawing from numpy's global RNG."""
     if random_state is None:
-        return int(np.random.SeedSequence().generate_state(1)[0] >> 1)
+        return int(np.random.SeedSequence().generate_state(1)[0]) >> 1  # Python ints: numpy 1.x refuses uint >> int
     if isinstance(random_state, np.random.RandomState):
         return int(random_state.randint(np.iinfo(np.int32).max))
     return int(random_state)
@@ -29,7 +29,7 @@ def seed_from(random_state):
 
 def call_seed(seed, call):
     """The seed of the ``call``-th ``partial_fit`` epoch, derived from the estimator's seed."""
-    return int(np.random.SeedSequence([seed, call]).generate_state(1, dtype=np.uint64)[0] >> 1)
+    return int(np.random.SeedSequence([seed, call]).generate_state(1, dtype=np.uint64)[0]) >> 1
 
 
 def resolve_device(device):

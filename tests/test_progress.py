@@ -1,5 +1,6 @@
 """Progress output (verbose) and interrupted fits (Ctrl-C) leave a usable model."""
 
+import dataclasses
 import re
 import warnings
 
@@ -47,13 +48,20 @@ class Interrupt(Callback):
             raise KeyboardInterrupt
 
 
+def _with_interrupt(spec, interrupt_at):
+    """``spec`` with the Ctrl-C callback added to its training callbacks."""
+    if interrupt_at is None:
+        return spec
+    return dataclasses.replace(spec, callbacks=(*spec.callbacks, ("interrupt", Interrupt(**interrupt_at))))
+
+
 class InterruptedAE(AutoencoderTransformer):
     """The transformer with a callback that presses Ctrl-C (set ``interrupt_at`` before fitting)."""
 
     interrupt_at = None
 
-    def _callbacks(self, parts, validation):
-        return [*super()._callbacks(parts, validation), ("interrupt", Interrupt(**self.interrupt_at))]
+    def _network_spec(self, n_features):
+        return _with_interrupt(super()._network_spec(n_features), self.interrupt_at)
 
 
 def _interrupted(interrupt_at, **params):
@@ -162,8 +170,8 @@ class InterruptedVAE(VAETransformer):
 
     interrupt_at = None
 
-    def _callbacks(self, spec, validation):
-        return [*super()._callbacks(spec, validation), ("interrupt", Interrupt(**self.interrupt_at))]
+    def _network_spec(self, n_features):
+        return _with_interrupt(super()._network_spec(n_features), self.interrupt_at)
 
 
 VAE_PARAMS = {"n_components": 3, "hidden_layer_sizes": (16,), "kl_warmup_epochs": 4, "random_state": 0}
