@@ -60,6 +60,22 @@ def _check_unit_interval(X, scaling, what):
             )
 
 
+def _completed_epochs(net):
+    return sum("train_loss" in row for row in net.history)
+
+
+def _raise_if_interrupted(net, epochs_before):
+    """Re-raise the Ctrl-C that skorch swallowed when ``net``'s ``partial_fit`` epoch did not complete.
+
+    skorch ends training quietly on ``KeyboardInterrupt``. A ``fit`` keeps the
+    best weights reached and warns; a ``partial_fit`` call is one epoch on
+    one chunk, and an epoch cut short trained on part of the chunk only, so
+    the call fails instead and leaves the estimator as it was before it.
+    """
+    if _completed_epochs(net) <= epochs_before:
+        raise KeyboardInterrupt("partial_fit was interrupted: the estimator is left as it was before the call.")
+
+
 class _Start(NamedTuple):
     """What the first ``fit`` or ``partial_fit`` fixes: the validated data, spec, scaling, seed and net."""
 
@@ -207,6 +223,7 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
             start = self._start(X, stream=True)
             self._initialize_and_train(start, epochs=1)
             spec, net, X = start.spec, start.net, start.X
+            _raise_if_interrupted(net, epochs_before=0)
             self.n_samples_seen_ = 0
         else:
             X = self._validate_X(X, reset=False)
@@ -223,6 +240,7 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
                 limit_threads(choose_threads(step_macs(net.module_, self.batch_size)))  # until fit_scope ends
                 net.partial_fit(dataset, None, epochs=1)
             net.module_.eval()
+            _raise_if_interrupted(net, epochs_before=self.n_iter_)
         self._record_history(spec, net)
         self.best_epoch_ = self.n_iter_
         self.n_samples_seen_ += X.shape[0]

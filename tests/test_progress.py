@@ -6,6 +6,7 @@ import warnings
 
 import numpy as np
 import pytest
+import torch
 from sklearn.datasets import load_digits
 from sklearn.utils.validation import check_is_fitted
 from skorch.callbacks import Callback, ProgressBar
@@ -204,3 +205,27 @@ def test_vae_interrupted_inside_an_epoch_is_usable(X, early_stopping):
     codes = vae.transform(X)
     assert codes.shape == (len(X), 3) and np.isfinite(codes).all()
     assert np.isfinite(vae.score_samples(X)).all() and np.isfinite(vae.sample(5, random_state=0)).all()
+
+
+@pytest.mark.parametrize("call", [1, 2])
+def test_interrupted_partial_fit_reraises_and_leaves_the_model_as_it_was(X, call):
+    class Model(InterruptedAE):
+        interrupt_at = {"epoch": call, "batch": 2}  # Ctrl-C in the epoch of the call-th partial_fit
+
+    model = Model(n_components=3, hidden_layer_sizes=(16,), batch_size=32, random_state=0)
+    if call == 2:
+        model.partial_fit(X)
+        loss_curve, weights = (
+            model.loss_curve_.copy(),
+            {k: v.clone() for k, v in model.net_.module_.state_dict().items()},
+        )
+    with pytest.raises(KeyboardInterrupt, match="partial_fit was interrupted"):
+        model.partial_fit(X)
+    if call == 1:  # the first call fixed nothing
+        assert not hasattr(model, "network_") and not hasattr(model, "n_samples_seen_")
+        return
+    # only the completed call counts, the weights are those after it, and the model is usable
+    assert model.n_samples_seen_ == len(X) and model.n_iter_ == 1
+    np.testing.assert_array_equal(model.loss_curve_, loss_curve)
+    assert all(torch.equal(v, weights[k]) for k, v in model.net_.module_.state_dict().items())
+    assert np.isfinite(model.transform(X)).all()
