@@ -250,6 +250,18 @@ def column_range(X, batch_size=4096):
     return low.astype(np.float64), high.astype(np.float64)
 
 
+#: Numbers per densified batch of sparse rows (8 MB of float64): sparse input is never densified whole, and a
+#: batch of a wide sparse matrix stays small (see :func:`sparse_batch_rows`).
+SPARSE_BATCH_NUMBERS = 2**20
+
+
+def sparse_batch_rows(X, batch_size):
+    """Rows per batch for ``X``: ``batch_size``, but for sparse ``X`` at most ``SPARSE_BATCH_NUMBERS`` numbers."""
+    if sp.issparse(X):
+        return max(1, min(batch_size, SPARSE_BATCH_NUMBERS // max(X.shape[1], 1)))
+    return batch_size
+
+
 def iter_row_batches(X, batch_size):
     """Yield consecutive row slices of ``X`` (dense or CSR)."""
     for start in range(0, X.shape[0], batch_size):

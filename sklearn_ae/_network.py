@@ -38,7 +38,7 @@ from skorch.dataset import ValidSplit
 from skorch.history import History
 
 from . import _state
-from ._data import collate_batch, iter_row_batches, scale_rows
+from ._data import collate_batch, iter_row_batches, scale_rows, sparse_batch_rows
 from ._net import AutoencoderNet, BestWeights, DivergenceCheck, silent
 from ._seeding import resolve_device, seeded_torch
 from ._spec import NetworkSpec
@@ -264,6 +264,7 @@ class FittedNetwork:
         """
         module = self.module_as(dtype)
         device = self.net.device
+        batch_size = sparse_batch_rows(X, batch_size)  # a batch of wide sparse rows is densified: keep it small
         result: list[np.ndarray] | None = None
         out: Any = None
         start = 0

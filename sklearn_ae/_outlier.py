@@ -11,7 +11,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._base import keep_state_on_failure
-from ._data import fit_scaling, iter_row_batches
+from ._data import fit_scaling, iter_row_batches, sparse_batch_rows
 from ._detector_score import (
     NUMPY,
     MemberStats,
@@ -394,7 +394,7 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         one batch at a time, so that memory is bounded by a batch and sparse
         input is never densified whole. Float64.
         """
-        for batch in iter_row_batches(X, INFERENCE_BATCH_SIZE):
+        for batch in iter_row_batches(X, sparse_batch_rows(X, INFERENCE_BATCH_SIZE)):
             batch = (batch.toarray() if sp.issparse(batch) else batch).astype(np.float64, copy=False)
             Z = np.asarray(member.transform(batch), dtype=np.float64)
             recon = np.asarray(member.inverse_transform(Z), dtype=np.float64)
@@ -403,7 +403,7 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
     def _member_batches(self, X):
         """Per batch of rows: per copy, its codes, its residuals and its :class:`MemberStats`."""
         members = list(zip(self.estimators_, member_stats(self), strict=True))
-        for batch in iter_row_batches(X, INFERENCE_BATCH_SIZE):
+        for batch in iter_row_batches(X, sparse_batch_rows(X, INFERENCE_BATCH_SIZE)):
             outputs = []
             for member, stats in members:
                 ((Z, R),) = self._codes_and_residuals(member, batch)

@@ -10,11 +10,12 @@ data on disk. :func:`pca_noise_variance` gives PCA's residual variance alone
 from typing import NamedTuple
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.decomposition import PCA, IncrementalPCA
 from sklearn.utils import gen_batches
 from sklearn.utils.extmath import svd_flip
 
-from ._data import InputScaling, iter_row_batches, scale_rows
+from ._data import SPARSE_BATCH_NUMBERS, InputScaling, iter_row_batches, scale_rows
 from ._streaming import StreamedArray
 
 
@@ -28,14 +29,42 @@ class PCAStart(NamedTuple):
 
 
 def scaled_covariance(X, scaling, batch_size=4096):
-    """Mean and covariance (ddof=1) of the scaled rows of ``X``, accumulated over row batches (two passes)."""
+    """Mean and covariance (ddof=1) of the scaled rows of ``X``, accumulated over row batches (two passes).
+
+    Sparse rows are densified ``SPARSE_BATCH_NUMBERS`` numbers at a time and
+    centred in place, so that the memory beyond the ``d x d`` covariance is
+    a few megabytes whatever the number of rows.
+    """
     n_samples = X.shape[0]
+    if sp.issparse(X):
+        return _sparse_scaled_covariance(X, scaling, max(1, min(batch_size, SPARSE_BATCH_NUMBERS // X.shape[1])))
 
     def batches():
         return (scale_rows(b, scaling.offset, scaling.scale, np.float64) for b in iter_row_batches(X, batch_size))
 
     mean = sum(b.sum(axis=0) for b in batches()) / n_samples
     covariance = sum((b - mean).T @ (b - mean) for b in batches()) / (n_samples - 1)
+    return mean, covariance
+
+
+def _sparse_scaled_covariance(X, scaling, rows):
+    def batches():
+        for b in iter_row_batches(X, rows):
+            dense = b.toarray().astype(np.float64, copy=False)
+            dense -= scaling.offset
+            dense /= scaling.scale
+            yield dense
+
+    n_samples, n_features = X.shape
+    total = np.zeros(n_features)
+    for b in batches():
+        total += b.sum(axis=0)
+    mean = total / n_samples
+    covariance = np.zeros((n_features, n_features))
+    for b in batches():
+        b -= mean
+        covariance += b.T @ b
+    covariance /= n_samples - 1
     return mean, covariance
 
 
