@@ -13,7 +13,9 @@ them. The ONNX graph then runs without Python, torch or pickle (e.g. in
 onnxruntime).
 
 onnx, onnxscript and skl2onnx are optional dependencies (the ``onnx`` extra):
-they are imported when :func:`register` is called, not with this module.
+they are imported when :func:`register` is called, not with this module;
+without them :func:`register` raises an ImportError that says how to install
+them.
 """
 
 import copy
@@ -32,6 +34,8 @@ from .nn._conv import TiedConvTranspose2d
 _MIN_OPSET = 18
 # The operator names skl2onnx knows our converters by, by class name (from the registry).
 _ALIASES = {entry.name: entry.onnx_alias for entry in _registry.ESTIMATORS}
+# How to install the optional dependencies (the ``onnx`` extra).
+_INSTALL = 'pip install ".[onnx]" from a clone of the repository (pip install "sklearn-ae[onnx]" once published)'
 
 
 def register():
@@ -63,6 +67,13 @@ def register():
     :class:`~sklearn.decomposition.PCA`, and custom encoders or decoders
     that ``torch.onnx.export`` cannot export.
 
+    Raises
+    ------
+    ImportError
+        When skl2onnx (or onnx, which it imports) is not installed: the
+        message names the package and the install command of the ``onnx``
+        extra, ``pip install ".[onnx]"`` from a clone of the repository.
+
     Examples
     --------
     >>> import numpy as np
@@ -80,7 +91,15 @@ def register():
     >>> np.abs(codes - ae.transform(X[:5])).max() < 1e-5
     np.True_
     """
-    from skl2onnx import update_registered_converter
+    try:
+        from skl2onnx import update_registered_converter
+    except ImportError as error:
+        missing = error.name or "skl2onnx"
+        raise ImportError(
+            f"sklearn_ae.onnx.register needs {missing}, which is not installed. The ONNX export needs the optional "
+            f"dependencies of the sklearn-ae extra 'onnx' (onnx, onnxruntime, onnxscript, skl2onnx): install them "
+            f"with {_INSTALL}."
+        ) from error
 
     # each registered estimator's converter, by the kind the registry gives it
     converters = {
