@@ -18,7 +18,9 @@ without them :func:`register` raises an ImportError that says how to install
 them.
 """
 
+import contextlib
 import copy
+import logging
 import re
 import warnings
 
@@ -34,6 +36,8 @@ from .nn._conv import TiedConvTranspose2d
 _MIN_OPSET = 18
 # The operator names skl2onnx knows our converters by, by class name (from the registry).
 _ALIASES = {entry.name: entry.onnx_alias for entry in _registry.ESTIMATORS}
+# The logger by which torch's exporter says, at every export, that it skips the torchvision operators.
+_TORCHVISION_LOGGER = "torch.onnx._internal.exporter._registration"
 # How to install the optional dependencies (the ``onnx`` extra).
 _INSTALL = 'pip install ".[onnx]" from a clone of the repository (pip install "sklearn-ae[onnx]" once published)'
 
@@ -237,6 +241,32 @@ class _Builder:
                 self.node("Identity", [names[value.name]], name)
 
 
+class _TorchvisionNotice(logging.Filter):
+    """Drops the "torchvision is not installed. Skipping torchvision::nms" records; lets all others pass."""
+
+    def filter(self, record):
+        return not str(record.msg).startswith("torchvision is not installed")
+
+
+@contextlib.contextmanager
+def _quiet_export():
+    """Within: torch's exporter without the notices that do not concern our networks; all restored on exit.
+
+    Silences the torchvision notices (a logging filter on the exporter's
+    logger) and the warning about its own use of a deprecated pytree class,
+    once per export. Global logging and warnings settings are left alone.
+    """
+    logger = logging.getLogger(_TORCHVISION_LOGGER)
+    notice = _TorchvisionNotice()
+    logger.addFilter(notice)
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*LeafSpec.* is deprecated", category=FutureWarning)
+            yield
+    finally:
+        logger.removeFilter(notice)
+
+
 def _export(module_fn, n_inputs, dtype, opset, what):
     """``module_fn`` (a callable on a batch tensor) exported by torch's dynamo exporter, as a ModelProto."""
     import torch
@@ -254,9 +284,7 @@ def _export(module_fn, n_inputs, dtype, opset, what):
     torch_dtype = torch.float64 if dtype == np.float64 else torch.float32
     example = torch.zeros((2, n_inputs), dtype=torch_dtype)
     try:
-        with warnings.catch_warnings():
-            # torch's exporter warns about its own use of a deprecated pytree class, once per export
-            warnings.filterwarnings("ignore", message=".*LeafSpec.* is deprecated", category=FutureWarning)
+        with _quiet_export():
             program = torch.onnx.export(
                 Wrapped(fn, modules).eval(),
                 (example,),

@@ -1,5 +1,7 @@
 """ONNX export through skl2onnx: onnxruntime reproduces transform, pipelines and the detector."""
 
+import logging
+
 import numpy as np
 import pytest
 import torch
@@ -21,7 +23,7 @@ skl2onnx = pytest.importorskip("skl2onnx")
 onnxruntime = pytest.importorskip("onnxruntime")
 pytest.importorskip("onnxscript")
 
-from sklearn_ae.onnx import _check_export, _export, register  # noqa: E402
+from sklearn_ae.onnx import _TORCHVISION_LOGGER, _check_export, _export, register  # noqa: E402
 
 # float32 parity: what the issue asks of transform and predict_proba
 ATOL = RTOL = 1e-5
@@ -309,3 +311,22 @@ def test_network_trained_on_a_gpu_exports_on_the_cpu(data):
     assert next(ae.net_.module_.parameters()).is_cuda  # the estimator keeps its network where it was
     # the GPU's float32 products round differently from the CPU's
     np.testing.assert_allclose(codes, ae.transform(X_test), atol=1e-4, rtol=1e-4)
+
+
+def test_export_prints_and_logs_no_torchvision_notices(data, capfd, caplog):
+    """torch's exporter says at every export that torchvision is not installed: silenced during ours only."""
+    X, _, _, _ = data
+    ae = AutoencoderTransformer(2, hidden_layer_sizes=(), max_epochs=0).fit(X[:100])
+    exporter_logger = logging.getLogger(_TORCHVISION_LOGGER)
+    filters, level = list(exporter_logger.filters), exporter_logger.getEffectiveLevel()
+    with caplog.at_level(logging.DEBUG):
+        skl2onnx.to_onnx(ae, X[:1])
+    out, err = capfd.readouterr()
+    assert "torchvision" not in out + err
+    assert not [record for record in caplog.records if "torchvision is not installed" in record.getMessage()]
+    # restored afterwards: outside our exports the logger lets the notice through as before
+    assert exporter_logger.filters == filters and exporter_logger.getEffectiveLevel() == level
+    record = exporter_logger.makeRecord(
+        exporter_logger.name, logging.WARNING, __file__, 0, "torchvision is not installed. Skipping %s", ("x",), None
+    )
+    assert exporter_logger.filter(record)
