@@ -69,7 +69,9 @@ def register():
     ``measure="likelihood"`` (its score is a Monte Carlo estimate), detector
     copies that are neither of our autoencoders nor a
     :class:`~sklearn.decomposition.PCA`, and custom encoders or decoders
-    that ``torch.onnx.export`` cannot export.
+    that ``torch.onnx.export`` cannot export. A declared input whose number
+    of columns is not the estimator's ``n_features_in_`` raises a
+    ValueError when converting (an unknown width, None, is not checked).
 
     Raises
     ------
@@ -134,9 +136,27 @@ def _float_type(operator):
     return type(input_type)
 
 
+def _check_width(operator):
+    """ValueError unless the declared input has the ``n_features_in_`` columns the estimator was fitted on.
+
+    A width declared unknown (None, or a symbolic dimension) is not checked.
+    """
+    estimator = operator.raw_operator
+    shape = operator.inputs[0].type.shape
+    width = shape[1] if shape is not None and len(shape) == 2 else None
+    if isinstance(width, (int, np.integer)) and width != estimator.n_features_in_:
+        raise ValueError(
+            f"The ONNX input of {type(estimator).__name__} is declared with {width} columns, but it was fitted on "
+            f"{estimator.n_features_in_} features (n_features_in_); declare the input with rows of the training "
+            "data, e.g. X_train[:1]."
+        )
+
+
 def _transformer_shape(operator):
+    float_type = _float_type(operator)
+    _check_width(operator)
     n_rows = operator.inputs[0].get_first_dimension()
-    operator.outputs[0].type = _float_type(operator)([n_rows, operator.raw_operator.n_components_])
+    operator.outputs[0].type = float_type([n_rows, operator.raw_operator.n_components_])
 
 
 def _parse_detector(scope, model, inputs, custom_parsers=None):
@@ -155,10 +175,12 @@ def _parse_detector(scope, model, inputs, custom_parsers=None):
 def _detector_shape(operator):
     from skl2onnx.common.data_types import Int64TensorType
 
+    float_type = _float_type(operator)
+    _check_width(operator)
     n_rows = operator.inputs[0].get_first_dimension()
     operator.outputs[0].type = Int64TensorType([n_rows, 1])
     for output in operator.outputs[1:]:
-        output.type = _float_type(operator)([n_rows, 1])
+        output.type = float_type([n_rows, 1])
 
 
 # --------------------------------------------------------- graph building

@@ -252,6 +252,25 @@ def test_unsupported_cases_raise_clear_errors(data):
         skl2onnx.to_onnx(ae, X[:1].astype(np.int64))
 
 
+def test_declared_input_width_checked_at_conversion(data):
+    """A declared input narrower or wider than n_features_in_ fails in to_onnx, naming both widths."""
+    X, _, X_test, _ = data
+    ae = AutoencoderTransformer(2, hidden_layer_sizes=(), max_epochs=0).fit(X[:300])
+    detector = AutoencoderOutlierDetector(PCA(2), measure="reconstruction").fit(X[:300])
+    pipeline = make_pipeline(ae, StandardScaler()).fit(X[:300])  # ours the first step
+    for estimator in (ae, detector, pipeline):
+        name = type(estimator[0] if estimator is pipeline else estimator).__name__
+        for width in (63, 65):
+            with pytest.raises(ValueError, match=rf"{name} is declared with {width} columns, .* on 64 features"):
+                skl2onnx.to_onnx(estimator, np.zeros((1, width), dtype=np.float32))
+    # a width declared unknown is not checked: the graph runs on rows of the right width
+    unknown = [("X", skl2onnx.common.data_types.FloatTensorType([None, None]))]
+    (codes,) = _run(skl2onnx.to_onnx(ae, initial_types=unknown), X_test)
+    np.testing.assert_allclose(codes, ae.transform(X_test), atol=ATOL, rtol=RTOL)
+    _, decision = _run(skl2onnx.to_onnx(detector, initial_types=unknown), X_test)
+    np.testing.assert_allclose(decision[:, 0], detector.decision_function(X_test), rtol=1e-5, atol=1e-6)
+
+
 class _Linear(nn.Module):
     def __init__(self, n_in, n_out):
         super().__init__()
