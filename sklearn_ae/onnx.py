@@ -57,7 +57,10 @@ def register():
       int64 of shape (n_rows, 1)) and ``scores`` (the
       :meth:`~sklearn_ae.AutoencoderOutlierDetector.decision_function`, shape
       (n_rows, 1)); with ``options={"score_samples": True}`` a third output,
-      ``score_samples``.
+      ``score_samples``. A row holding a NaN or an infinite value, which
+      ``predict`` refuses with a ValueError, is the graph's one deliberate
+      difference from Python (a deployed graph cannot raise): it is scored
+      -inf (``scores`` and ``score_samples``) and labelled an outlier, -1.
 
     Calling it again changes nothing. The graph computes in the input's
     float type (declare float32 or float64 input), except that
@@ -463,7 +466,11 @@ def _member_halves(builder, member, x, opset):
 
 
 def _convert_detector(scope, operator, container):
-    """``decision_function`` and ``predict``: the score of ``sklearn_ae._detector_score`` with graph ops."""
+    """``decision_function`` and ``predict``: the score of ``sklearn_ae._detector_score`` with graph ops.
+
+    Rows with a NaN or an infinite value are scored -inf and labelled -1
+    (see :func:`_non_finite_rows_score`), where Python raises.
+    """
     from onnx import TensorProto
 
     detector = operator.raw_operator
@@ -486,7 +493,7 @@ def _convert_detector(scope, operator, container):
         z, recon = _member_halves(builder, member, x, opset)
         residual = residuals(ops, x, recon, detector.feature_scales_)
         scores.append(member_score(ops, residual, z, stats, detector.measure_, copies))
-    score = detector_score(ops, scores)
+    score = _non_finite_rows_score(builder, x, detector_score(ops, scores))
     if len(operator.outputs) > 2:  # the score_samples option
         builder.cast(score, input_dtype, operator.outputs[2].full_name)
     decided = decision(ops, score, detector.offset_)
@@ -494,6 +501,25 @@ def _convert_detector(scope, operator, container):
     outlier = builder.node("Cast", [builder.node("Less", [decided, builder.const([0], "zero")])], to=TensorProto.INT64)
     labels = builder.node("Mul", [outlier, builder.const([-2], "minus_two", np.int64)])
     builder.node("Add", [labels, builder.const([1], "one", np.int64)], operator.outputs[0].full_name)
+
+
+def _non_finite_rows_score(builder, x, score):
+    """``score``, but -inf in the rows of ``x`` that hold a NaN or an infinite value.
+
+    ``predict`` refuses such a row (a ValueError from input validation); the
+    graph, which cannot raise, scores it -inf (``scores`` and
+    ``score_samples``), so that it is labelled an outlier (-1) rather than
+    given a NaN score and the inlier label. The scores of the other rows
+    pass through unchanged.
+    """
+    from onnx import TensorProto
+
+    non_finite = builder.node("Or", [builder.node("IsNaN", [x]), builder.node("IsInf", [x])])
+    # any over the row: ReduceMax, which takes no bool before opset 20, of 0/1 as uint8
+    non_finite = builder.node("Cast", [non_finite], to=TensorProto.UINT8)
+    non_finite = builder.node("ReduceMax", [non_finite, builder.const([1], "axes", np.int64)], keepdims=1)
+    non_finite = builder.node("Cast", [non_finite], to=TensorProto.BOOL)
+    return builder.node("Where", [non_finite, builder.const([-np.inf], "non_finite_score"), score])
 
 
 class _ScoreOps:

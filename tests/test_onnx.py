@@ -233,6 +233,49 @@ def test_detector_codes_as_wide_as_rows():
     np.testing.assert_allclose(decision[:, 0], detector.decision_function(X_test), rtol=1e-10, atol=1e-12)
 
 
+def _with_non_finite_rows(X):
+    """``X`` with a NaN, +inf or -inf in every 7th row, and the indices of those rows."""
+    X = X.copy()
+    rows = np.arange(0, len(X), 7)
+    for i, row in enumerate(rows):
+        X[row, (5 * i) % X.shape[1]] = (np.nan, np.inf, -np.inf)[i % 3]
+    return X, rows
+
+
+def test_detector_graph_flags_non_finite_rows_as_outliers(sessions, outlier_rows):
+    """predict refuses a row with a NaN or an inf; the graph, which cannot raise, scores it -inf, an outlier."""
+    (_, _), (detector, session) = sessions
+    X_bad, rows = _with_non_finite_rows(outlier_rows)
+    with pytest.raises(ValueError, match="NaN|infinity"), np.errstate(invalid="ignore"):
+        detector.predict(X_bad)
+    labels, decision = session.run(None, {"X": X_bad})
+    np.testing.assert_array_equal(labels[rows, 0], -1)
+    np.testing.assert_array_equal(decision[rows, 0], -np.inf)
+    # the finite rows give exactly what they give without non-finite neighbours
+    finite = np.setdiff1d(np.arange(len(X_bad)), rows)
+    expected_labels, expected_decision = session.run(None, {"X": outlier_rows})
+    np.testing.assert_array_equal(labels[finite], expected_labels[finite])
+    np.testing.assert_array_equal(decision[finite], expected_decision[finite])
+    assert set(labels[finite, 0]) == {-1, 1}
+
+
+def test_detector_graph_non_finite_rows_float64_and_score_samples(data, outlier_rows):
+    X, _, _, _ = data
+    detector = AutoencoderOutlierDetector(PCA(n_components=5), measure="reconstruction").fit(X.astype(np.float64))
+    X_bad, rows = _with_non_finite_rows(outlier_rows.astype(np.float64))
+    X_bad[rows[-3]] = np.nan  # a row of NaNs only
+    X_bad[rows[-2], :32], X_bad[rows[-2], 32:] = np.inf, -np.inf
+    model = skl2onnx.to_onnx(detector, X_bad[:1], options={"score_samples": True})
+    labels, decision, score_samples = _run(model, X_bad)
+    np.testing.assert_array_equal(labels[rows, 0], -1)
+    np.testing.assert_array_equal(decision[rows, 0], -np.inf)
+    np.testing.assert_array_equal(score_samples[rows, 0], -np.inf)
+    finite = np.setdiff1d(np.arange(len(X_bad)), rows)
+    np.testing.assert_allclose(score_samples[finite, 0], detector.score_samples(X_bad[finite]), rtol=1e-10)
+    np.testing.assert_allclose(decision[finite, 0], detector.decision_function(X_bad[finite]), rtol=1e-10, atol=1e-12)
+    np.testing.assert_array_equal(labels[finite, 0], detector.predict(X_bad[finite]))
+
+
 # -------------------------------------------------------------- unsupported
 def test_unsupported_cases_raise_clear_errors(data):
     X, _, _, _ = data
