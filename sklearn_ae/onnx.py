@@ -13,10 +13,14 @@ them. The ONNX graph then runs without Python, torch or pickle (e.g. in
 onnxruntime).
 
 onnx, onnxscript and skl2onnx are optional dependencies (the ``onnx`` extra):
-they are imported when :func:`register` is called, not with this module.
+they are imported when :func:`register` is called, not with this module;
+without them :func:`register` raises an ImportError that says how to install
+them.
 """
 
+import contextlib
 import copy
+import logging
 import re
 import warnings
 
@@ -32,6 +36,10 @@ from .nn._conv import TiedConvTranspose2d
 _MIN_OPSET = 18
 # The operator names skl2onnx knows our converters by, by class name (from the registry).
 _ALIASES = {entry.name: entry.onnx_alias for entry in _registry.ESTIMATORS}
+# The logger by which torch's exporter says, at every export, that it skips the torchvision operators.
+_TORCHVISION_LOGGER = "torch.onnx._internal.exporter._registration"
+# How to install the optional dependencies (the ``onnx`` extra).
+_INSTALL = 'pip install ".[onnx]" from a clone of the repository (pip install "sklearn-ae[onnx]" once published)'
 
 
 def register():
@@ -49,7 +57,10 @@ def register():
       int64 of shape (n_rows, 1)) and ``scores`` (the
       :meth:`~sklearn_ae.AutoencoderOutlierDetector.decision_function`, shape
       (n_rows, 1)); with ``options={"score_samples": True}`` a third output,
-      ``score_samples``.
+      ``score_samples``. A row holding a NaN or an infinite value, which
+      ``predict`` refuses with a ValueError, is the graph's one deliberate
+      difference from Python (a deployed graph cannot raise): it is scored
+      -inf (``scores`` and ``score_samples``) and labelled an outlier, -1.
 
     Calling it again changes nothing. The graph computes in the input's
     float type (declare float32 or float64 input), except that
@@ -61,7 +72,16 @@ def register():
     ``measure="likelihood"`` (its score is a Monte Carlo estimate), detector
     copies that are neither of our autoencoders nor a
     :class:`~sklearn.decomposition.PCA`, and custom encoders or decoders
-    that ``torch.onnx.export`` cannot export.
+    that ``torch.onnx.export`` cannot export. A declared input whose number
+    of columns is not the estimator's ``n_features_in_`` raises a
+    ValueError when converting (an unknown width, None, is not checked).
+
+    Raises
+    ------
+    ImportError
+        When skl2onnx (or onnx, which it imports) is not installed: the
+        message names the package and the install command of the ``onnx``
+        extra, ``pip install ".[onnx]"`` from a clone of the repository.
 
     Examples
     --------
@@ -80,7 +100,15 @@ def register():
     >>> np.abs(codes - ae.transform(X[:5])).max() < 1e-5
     np.True_
     """
-    from skl2onnx import update_registered_converter
+    try:
+        from skl2onnx import update_registered_converter
+    except ImportError as error:
+        missing = error.name or "skl2onnx"
+        raise ImportError(
+            f"sklearn_ae.onnx.register needs {missing}, which is not installed. The ONNX export needs the optional "
+            f"dependencies of the sklearn-ae extra 'onnx' (onnx, onnxruntime, onnxscript, skl2onnx): install them "
+            f"with {_INSTALL}."
+        ) from error
 
     # each registered estimator's converter, by the kind the registry gives it
     converters = {
@@ -111,9 +139,27 @@ def _float_type(operator):
     return type(input_type)
 
 
+def _check_width(operator):
+    """ValueError unless the declared input has the ``n_features_in_`` columns the estimator was fitted on.
+
+    A width declared unknown (None, or a symbolic dimension) is not checked.
+    """
+    estimator = operator.raw_operator
+    shape = operator.inputs[0].type.shape
+    width = shape[1] if shape is not None and len(shape) == 2 else None
+    if isinstance(width, (int, np.integer)) and width != estimator.n_features_in_:
+        raise ValueError(
+            f"The ONNX input of {type(estimator).__name__} is declared with {width} columns, but it was fitted on "
+            f"{estimator.n_features_in_} features (n_features_in_); declare the input with rows of the training "
+            "data, e.g. X_train[:1]."
+        )
+
+
 def _transformer_shape(operator):
+    float_type = _float_type(operator)
+    _check_width(operator)
     n_rows = operator.inputs[0].get_first_dimension()
-    operator.outputs[0].type = _float_type(operator)([n_rows, operator.raw_operator.n_components_])
+    operator.outputs[0].type = float_type([n_rows, operator.raw_operator.n_components_])
 
 
 def _parse_detector(scope, model, inputs, custom_parsers=None):
@@ -132,10 +178,12 @@ def _parse_detector(scope, model, inputs, custom_parsers=None):
 def _detector_shape(operator):
     from skl2onnx.common.data_types import Int64TensorType
 
+    float_type = _float_type(operator)
+    _check_width(operator)
     n_rows = operator.inputs[0].get_first_dimension()
     operator.outputs[0].type = Int64TensorType([n_rows, 1])
     for output in operator.outputs[1:]:
-        output.type = _float_type(operator)([n_rows, 1])
+        output.type = float_type([n_rows, 1])
 
 
 # --------------------------------------------------------- graph building
@@ -218,6 +266,32 @@ class _Builder:
                 self.node("Identity", [names[value.name]], name)
 
 
+class _TorchvisionNotice(logging.Filter):
+    """Drops the "torchvision is not installed. Skipping torchvision::nms" records; lets all others pass."""
+
+    def filter(self, record):
+        return not str(record.msg).startswith("torchvision is not installed")
+
+
+@contextlib.contextmanager
+def _quiet_export():
+    """Within: torch's exporter without the notices that do not concern our networks; all restored on exit.
+
+    Silences the torchvision notices (a logging filter on the exporter's
+    logger) and the warning about its own use of a deprecated pytree class,
+    once per export. Global logging and warnings settings are left alone.
+    """
+    logger = logging.getLogger(_TORCHVISION_LOGGER)
+    notice = _TorchvisionNotice()
+    logger.addFilter(notice)
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*LeafSpec.* is deprecated", category=FutureWarning)
+            yield
+    finally:
+        logger.removeFilter(notice)
+
+
 def _export(module_fn, n_inputs, dtype, opset, what):
     """``module_fn`` (a callable on a batch tensor) exported by torch's dynamo exporter, as a ModelProto."""
     import torch
@@ -235,9 +309,7 @@ def _export(module_fn, n_inputs, dtype, opset, what):
     torch_dtype = torch.float64 if dtype == np.float64 else torch.float32
     example = torch.zeros((2, n_inputs), dtype=torch_dtype)
     try:
-        with warnings.catch_warnings():
-            # torch's exporter warns about its own use of a deprecated pytree class, once per export
-            warnings.filterwarnings("ignore", message=".*LeafSpec.* is deprecated", category=FutureWarning)
+        with _quiet_export():
             program = torch.onnx.export(
                 Wrapped(fn, modules).eval(),
                 (example,),
@@ -394,7 +466,11 @@ def _member_halves(builder, member, x, opset):
 
 
 def _convert_detector(scope, operator, container):
-    """``decision_function`` and ``predict``: the score of ``sklearn_ae._detector_score`` with graph ops."""
+    """``decision_function`` and ``predict``: the score of ``sklearn_ae._detector_score`` with graph ops.
+
+    Rows with a NaN or an infinite value are scored -inf and labelled -1
+    (see :func:`_non_finite_rows_score`), where Python raises.
+    """
     from onnx import TensorProto
 
     detector = operator.raw_operator
@@ -417,7 +493,7 @@ def _convert_detector(scope, operator, container):
         z, recon = _member_halves(builder, member, x, opset)
         residual = residuals(ops, x, recon, detector.feature_scales_)
         scores.append(member_score(ops, residual, z, stats, detector.measure_, copies))
-    score = detector_score(ops, scores)
+    score = _non_finite_rows_score(builder, x, detector_score(ops, scores))
     if len(operator.outputs) > 2:  # the score_samples option
         builder.cast(score, input_dtype, operator.outputs[2].full_name)
     decided = decision(ops, score, detector.offset_)
@@ -425,6 +501,25 @@ def _convert_detector(scope, operator, container):
     outlier = builder.node("Cast", [builder.node("Less", [decided, builder.const([0], "zero")])], to=TensorProto.INT64)
     labels = builder.node("Mul", [outlier, builder.const([-2], "minus_two", np.int64)])
     builder.node("Add", [labels, builder.const([1], "one", np.int64)], operator.outputs[0].full_name)
+
+
+def _non_finite_rows_score(builder, x, score):
+    """``score``, but -inf in the rows of ``x`` that hold a NaN or an infinite value.
+
+    ``predict`` refuses such a row (a ValueError from input validation); the
+    graph, which cannot raise, scores it -inf (``scores`` and
+    ``score_samples``), so that it is labelled an outlier (-1) rather than
+    given a NaN score and the inlier label. The scores of the other rows
+    pass through unchanged.
+    """
+    from onnx import TensorProto
+
+    non_finite = builder.node("Or", [builder.node("IsNaN", [x]), builder.node("IsInf", [x])])
+    # any over the row: ReduceMax, which takes no bool before opset 20, of 0/1 as uint8
+    non_finite = builder.node("Cast", [non_finite], to=TensorProto.UINT8)
+    non_finite = builder.node("ReduceMax", [non_finite, builder.const([1], "axes", np.int64)], keepdims=1)
+    non_finite = builder.node("Cast", [non_finite], to=TensorProto.BOOL)
+    return builder.node("Where", [non_finite, builder.const([-np.inf], "non_finite_score"), score])
 
 
 class _ScoreOps:

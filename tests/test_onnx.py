@@ -1,5 +1,7 @@
 """ONNX export through skl2onnx: onnxruntime reproduces transform, pipelines and the detector."""
 
+import logging
+
 import numpy as np
 import pytest
 import torch
@@ -21,7 +23,7 @@ skl2onnx = pytest.importorskip("skl2onnx")
 onnxruntime = pytest.importorskip("onnxruntime")
 pytest.importorskip("onnxscript")
 
-from sklearn_ae.onnx import _check_export, _export, register  # noqa: E402
+from sklearn_ae.onnx import _TORCHVISION_LOGGER, _check_export, _export, register  # noqa: E402
 
 # float32 parity: what the issue asks of transform and predict_proba
 ATOL = RTOL = 1e-5
@@ -231,6 +233,49 @@ def test_detector_codes_as_wide_as_rows():
     np.testing.assert_allclose(decision[:, 0], detector.decision_function(X_test), rtol=1e-10, atol=1e-12)
 
 
+def _with_non_finite_rows(X):
+    """``X`` with a NaN, +inf or -inf in every 7th row, and the indices of those rows."""
+    X = X.copy()
+    rows = np.arange(0, len(X), 7)
+    for i, row in enumerate(rows):
+        X[row, (5 * i) % X.shape[1]] = (np.nan, np.inf, -np.inf)[i % 3]
+    return X, rows
+
+
+def test_detector_graph_flags_non_finite_rows_as_outliers(sessions, outlier_rows):
+    """predict refuses a row with a NaN or an inf; the graph, which cannot raise, scores it -inf, an outlier."""
+    (_, _), (detector, session) = sessions
+    X_bad, rows = _with_non_finite_rows(outlier_rows)
+    with pytest.raises(ValueError, match="NaN|infinity"), np.errstate(invalid="ignore"):
+        detector.predict(X_bad)
+    labels, decision = session.run(None, {"X": X_bad})
+    np.testing.assert_array_equal(labels[rows, 0], -1)
+    np.testing.assert_array_equal(decision[rows, 0], -np.inf)
+    # the finite rows give exactly what they give without non-finite neighbours
+    finite = np.setdiff1d(np.arange(len(X_bad)), rows)
+    expected_labels, expected_decision = session.run(None, {"X": outlier_rows})
+    np.testing.assert_array_equal(labels[finite], expected_labels[finite])
+    np.testing.assert_array_equal(decision[finite], expected_decision[finite])
+    assert set(labels[finite, 0]) == {-1, 1}
+
+
+def test_detector_graph_non_finite_rows_float64_and_score_samples(data, outlier_rows):
+    X, _, _, _ = data
+    detector = AutoencoderOutlierDetector(PCA(n_components=5), measure="reconstruction").fit(X.astype(np.float64))
+    X_bad, rows = _with_non_finite_rows(outlier_rows.astype(np.float64))
+    X_bad[rows[-3]] = np.nan  # a row of NaNs only
+    X_bad[rows[-2], :32], X_bad[rows[-2], 32:] = np.inf, -np.inf
+    model = skl2onnx.to_onnx(detector, X_bad[:1], options={"score_samples": True})
+    labels, decision, score_samples = _run(model, X_bad)
+    np.testing.assert_array_equal(labels[rows, 0], -1)
+    np.testing.assert_array_equal(decision[rows, 0], -np.inf)
+    np.testing.assert_array_equal(score_samples[rows, 0], -np.inf)
+    finite = np.setdiff1d(np.arange(len(X_bad)), rows)
+    np.testing.assert_allclose(score_samples[finite, 0], detector.score_samples(X_bad[finite]), rtol=1e-10)
+    np.testing.assert_allclose(decision[finite, 0], detector.decision_function(X_bad[finite]), rtol=1e-10, atol=1e-12)
+    np.testing.assert_array_equal(labels[finite, 0], detector.predict(X_bad[finite]))
+
+
 # -------------------------------------------------------------- unsupported
 def test_unsupported_cases_raise_clear_errors(data):
     X, _, _, _ = data
@@ -248,6 +293,25 @@ def test_unsupported_cases_raise_clear_errors(data):
         skl2onnx.to_onnx(ae, X[:1], target_opset=17)
     with pytest.raises(TypeError, match="float32 or float64 input"):
         skl2onnx.to_onnx(ae, X[:1].astype(np.int64))
+
+
+def test_declared_input_width_checked_at_conversion(data):
+    """A declared input narrower or wider than n_features_in_ fails in to_onnx, naming both widths."""
+    X, _, X_test, _ = data
+    ae = AutoencoderTransformer(2, hidden_layer_sizes=(), max_epochs=0).fit(X[:300])
+    detector = AutoencoderOutlierDetector(PCA(2), measure="reconstruction").fit(X[:300])
+    pipeline = make_pipeline(ae, StandardScaler()).fit(X[:300])  # ours the first step
+    for estimator in (ae, detector, pipeline):
+        name = type(estimator[0] if estimator is pipeline else estimator).__name__
+        for width in (63, 65):
+            with pytest.raises(ValueError, match=rf"{name} is declared with {width} columns, .* on 64 features"):
+                skl2onnx.to_onnx(estimator, np.zeros((1, width), dtype=np.float32))
+    # a width declared unknown is not checked: the graph runs on rows of the right width
+    unknown = [("X", skl2onnx.common.data_types.FloatTensorType([None, None]))]
+    (codes,) = _run(skl2onnx.to_onnx(ae, initial_types=unknown), X_test)
+    np.testing.assert_allclose(codes, ae.transform(X_test), atol=ATOL, rtol=RTOL)
+    _, decision = _run(skl2onnx.to_onnx(detector, initial_types=unknown), X_test)
+    np.testing.assert_allclose(decision[:, 0], detector.decision_function(X_test), rtol=1e-5, atol=1e-6)
 
 
 class _Linear(nn.Module):
@@ -309,3 +373,22 @@ def test_network_trained_on_a_gpu_exports_on_the_cpu(data):
     assert next(ae.net_.module_.parameters()).is_cuda  # the estimator keeps its network where it was
     # the GPU's float32 products round differently from the CPU's
     np.testing.assert_allclose(codes, ae.transform(X_test), atol=1e-4, rtol=1e-4)
+
+
+def test_export_prints_and_logs_no_torchvision_notices(data, capfd, caplog):
+    """torch's exporter says at every export that torchvision is not installed: silenced during ours only."""
+    X, _, _, _ = data
+    ae = AutoencoderTransformer(2, hidden_layer_sizes=(), max_epochs=0).fit(X[:100])
+    exporter_logger = logging.getLogger(_TORCHVISION_LOGGER)
+    filters, level = list(exporter_logger.filters), exporter_logger.getEffectiveLevel()
+    with caplog.at_level(logging.DEBUG):
+        skl2onnx.to_onnx(ae, X[:1])
+    out, err = capfd.readouterr()
+    assert "torchvision" not in out + err
+    assert not [record for record in caplog.records if "torchvision is not installed" in record.getMessage()]
+    # restored afterwards: outside our exports the logger lets the notice through as before
+    assert exporter_logger.filters == filters and exporter_logger.getEffectiveLevel() == level
+    record = exporter_logger.makeRecord(
+        exporter_logger.name, logging.WARNING, __file__, 0, "torchvision is not installed. Skipping %s", ("x",), None
+    )
+    assert exporter_logger.filter(record)
