@@ -52,7 +52,7 @@ def expect(condition, message):
 # (``read``). A codec without a tag writes plain JSON (None, bools, strings, ints, finite floats, lists), which
 # the reader takes as it is. A new kind of value is one codec here and one entry in CODECS.
 class _Codec:
-    tag = None
+    tag: str | None = None
 
     @staticmethod
     def accepts(writer, value):  # pragma: no cover - every codec defines it

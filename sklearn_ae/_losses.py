@@ -109,7 +109,7 @@ class Penalty:
         The factor of the term in the loss.
     """
 
-    name = None
+    name: ClassVar[str | None] = None
     weight: float
 
     def __call__(self, output, X, module):
@@ -133,7 +133,7 @@ class Penalty:
 
 
 #: The penalties by name, filled by :func:`register_penalty`.
-PENALTIES = {}
+PENALTIES: dict[str, type[Penalty]] = {}
 
 
 def register_penalty(cls):
@@ -161,7 +161,7 @@ class Sparsity(Penalty):
 
     name: ClassVar[str] = "sparsity"
     weight: float
-    target: float = None
+    target: float | None = None
 
     def __call__(self, output, X, module):
         code = output.code

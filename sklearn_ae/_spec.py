@@ -56,7 +56,7 @@ class Variant:
     """
 
     constraints: dict
-    penalty: str = None
+    penalty: str | None = None
     penalty_arguments: dict = field(default_factory=dict)
 
     def build_penalty(self, params):
@@ -221,8 +221,8 @@ class NetworkSpec:
     scaling: object
     init: str
     output: str = "identity"
-    corruption: CorruptionSpec = None
-    unit_interval: str = None
+    corruption: CorruptionSpec | None = None
+    unit_interval: str | None = None
     callbacks: tuple = field(default=())
 
     def mean_output(self, module, z):

@@ -161,7 +161,7 @@ class CorruptionConfig:
     Corruption(kind='masking', level=0.5)
     """
 
-    kind: str = None
+    kind: str | None = None
     level: float = 0.0
     fill: object = None
     scale: object = None
