@@ -14,8 +14,8 @@ serialized there); seeding is :mod:`sklearn_ae._seeding`, the PCA start
 
 import warnings
 from abc import ABCMeta, abstractmethod
-from numbers import Integral, Real
 from collections.abc import Callable
+from numbers import Integral, Real
 from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
@@ -182,7 +182,9 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
         self.loss_curve_ = np.array([row["train_loss"] for row in history], dtype=np.float64)
         # a validation split (now, or in the fit that partial_fit continues): one loss per complete epoch
         if net.train_split is not None or any("valid_loss" in row for row in history):
-            self.validation_loss_curve_: NDArray | None = np.array([row.get("valid_loss", np.nan) for row in history], dtype=np.float64)
+            self.validation_loss_curve_: NDArray | None = np.array(
+                [row.get("valid_loss", np.nan) for row in history], dtype=np.float64
+            )
         else:
             self.validation_loss_curve_ = None
 

@@ -26,8 +26,8 @@ and its part is reported and recorded (``train_<name>``, ``valid_<name>``).
 """
 
 import math
-from dataclasses import dataclass
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import torch
