@@ -112,8 +112,8 @@ class InputScaling(NamedTuple):
 
     offset: np.ndarray
     scale: np.ndarray
-    mean: np.ndarray
-    std: np.ndarray
+    mean: np.ndarray | None  # None where only the scaling is needed (the PCA checks)
+    std: np.ndarray | None
 
 
 def fit_input_scaling(X: Any, kind: "str | FittedScaling | None") -> InputScaling:
@@ -309,7 +309,7 @@ class ScaledDataset(torch.utils.data.Dataset):
     def __len__(self) -> int:
         return self.X.shape[0]
 
-    def __getitems__(self, indices: list[int]) -> tuple[torch.Tensor, Targets]:
+    def __getitems__(self, indices: Any) -> tuple[torch.Tensor, Targets]:
         if self.sparse:
             return autoencoder_batch(torch.from_numpy(scale_rows(self.X[indices], self.offset, self.scale)))
         return autoencoder_batch(self.X[torch.as_tensor(indices)])

@@ -7,7 +7,8 @@ data on disk. :func:`pca_noise_variance` gives PCA's residual variance alone
 (the eigenvalues, no eigenvectors), for the checks against PCA after a fit.
 """
 
-from typing import NamedTuple
+from collections.abc import Iterator
+from typing import Any, NamedTuple
 
 import numpy as np
 from sklearn.decomposition import PCA, IncrementalPCA
@@ -16,6 +17,7 @@ from sklearn.utils.extmath import svd_flip
 
 from ._data import InputScaling, iter_row_batches, scale_rows
 from ._streaming import StreamedArray
+from ._typing import NDArray
 
 
 class PCAStart(NamedTuple):
@@ -27,11 +29,11 @@ class PCAStart(NamedTuple):
     noise_variance_: float
 
 
-def scaled_covariance(X, scaling, batch_size=4096):
+def scaled_covariance(X: Any, scaling: InputScaling, batch_size: int = 4096) -> tuple[Any, Any]:
     """Mean and covariance (ddof=1) of the scaled rows of ``X``, accumulated over row batches (two passes)."""
     n_samples = X.shape[0]
 
-    def batches():
+    def batches() -> Iterator[NDArray]:
         return (scale_rows(b, scaling.offset, scaling.scale, np.float64) for b in iter_row_batches(X, batch_size))
 
     mean = sum(b.sum(axis=0) for b in batches()) / n_samples
@@ -39,7 +41,7 @@ def scaled_covariance(X, scaling, batch_size=4096):
     return mean, covariance
 
 
-def scaled_pca(X, scaling, n_components, batch_size=4096):
+def scaled_pca(X: Any, scaling: InputScaling, n_components: int, batch_size: int = 4096) -> PCAStart:
     """PCA with ``min(n_components, n_samples, n_features)`` components of the scaled ``X``, as a :class:`PCAStart`.
 
     With up to 2000 features the covariance is accumulated over row batches
@@ -72,7 +74,7 @@ def scaled_pca(X, scaling, n_components, batch_size=4096):
     return PCAStart(components[:k], mean, eigenvalues[:k], noise_variance)
 
 
-def pca_noise_variance(X, offset, scale, n_components, batch_size=1024):
+def pca_noise_variance(X: Any, offset: NDArray, scale: NDArray, n_components: int, batch_size: int = 1024) -> float:
     """PCA's noise variance at width ``n_components`` of the rows of ``X`` scaled by ``offset`` and ``scale``.
 
     The mean of the ``d - k`` smallest eigenvalues of the covariance (as
