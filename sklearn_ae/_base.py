@@ -14,8 +14,9 @@ serialized there); seeding is :mod:`sklearn_ae._seeding`, the PCA start
 
 import warnings
 from abc import ABCMeta, abstractmethod
+from collections.abc import Callable
 from numbers import Integral, Real
-from typing import NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit_context
@@ -24,7 +25,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _state
-from ._data import SCALINGS, FittedScaling, column_range, fit_input_scaling
+from ._data import SCALINGS, FittedScaling, InputScaling, column_range, fit_input_scaling
 from ._net import AutoencoderNet
 from ._network import OPTIMIZERS, FittedNetwork, TrainingSettings, build_net
 from ._pca_start import scaled_pca
@@ -32,10 +33,13 @@ from ._seeding import call_seed, resolve_device, seed_from, seeded_torch
 from ._spec import NetworkSpec
 from ._streaming import check_streamed, dataset_for, is_streamed
 from ._threads import choose_threads, fit_scope, limit_threads, step_macs
+from ._typing import ArrayLike, NDArray
 from .nn import ACTIVATIONS
 
+_Self = TypeVar("_Self", bound="CodeTransformerMixin")
 
-def keep_state_on_failure(estimator, fit, *args):
+
+def keep_state_on_failure(estimator: object, fit: Callable[..., Any], *args: Any) -> Any:
     """``fit(*args)``; if it raises, the estimator's attributes are put back as they were, and it re-raises."""
     state = dict(estimator.__dict__)
     try:
@@ -46,7 +50,7 @@ def keep_state_on_failure(estimator, fit, *args):
         raise
 
 
-def _check_unit_interval(X, scaling, what):
+def _check_unit_interval(X: Any, scaling: object, what: str) -> None:
     """Raise unless the data that ``what`` (e.g. ``"loss='bce'"``) models can lie in [0, 1]."""
     if isinstance(scaling, FittedScaling) or scaling not in (None, "minmax"):
         raise ValueError(f"{what} needs data in [0, 1]; use scaling=None or 'minmax', not {scaling!r}.")
@@ -79,9 +83,9 @@ def _raise_if_interrupted(net, epochs_before):
 class _Start(NamedTuple):
     """What the first ``fit`` or ``partial_fit`` fixes: the validated data, spec, scaling, seed and net."""
 
-    X: object
+    X: Any
     spec: NetworkSpec
-    scaling: object
+    scaling: InputScaling
     seed: int
     net: AutoencoderNet
 
@@ -117,19 +121,19 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
 
     # ------------------------------------------------------------------ hooks
     @abstractmethod
-    def _network_spec(self, n_features):
+    def _network_spec(self, n_features: int) -> NetworkSpec:
         """The :class:`~sklearn_ae._spec.NetworkSpec` that the parameters ask for, for data of ``n_features``."""
 
     @abstractmethod
-    def _after_fit(self, X, *, partial=False, pca=None):
+    def _after_fit(self, X: Any, *, partial: bool = False, pca: Any = None) -> None:
         """Compute statistics from the fitted network; ``X`` is the validated training data."""
 
     # ---------------------------------------------------------------- fitting
-    def _training_settings(self):
+    def _training_settings(self) -> TrainingSettings:
         """How the network is trained: the :class:`~sklearn_ae._network.TrainingSettings` of the parameters."""
         return TrainingSettings.from_params(self.get_params(deep=False))
 
-    def _validate_X(self, X, *, reset):
+    def _validate_X(self, X: ArrayLike, *, reset: bool) -> Any:
         """``X`` validated: an ndarray or CSR matrix, or a :class:`StreamedArray` for data on disk.
 
         The one place where input is checked (``fit``, ``partial_fit`` and
@@ -140,7 +144,7 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
             return check_streamed(self, X, reset=reset)
         return validate_data(self, X, accept_sparse="csr", dtype=[np.float64, np.float32], reset=reset)
 
-    def _fit(self, X):
+    def _fit(self, X: ArrayLike) -> Any:
         """Validate ``X``, train the network on it, and return the validated ``X``.
 
         A fit that fails leaves a fitted estimator as it was.
@@ -148,7 +152,7 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
         with fit_scope():  # the torch and BLAS threads that the fit chooses are the caller's again afterwards
             return keep_state_on_failure(self, self._fit_new_state, X)
 
-    def _start(self, X, stream=False):
+    def _start(self, X: ArrayLike, stream: bool = False) -> _Start:
         """Validate ``X`` and fix what the first fit fixes: the spec, the scaling, the seed and the unfitted net."""
         X = self._validate_X(X, reset=True)
         n_samples, n_features = X.shape
@@ -166,7 +170,7 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
         net = build_net(spec, self._training_settings(), scaling, n_samples, seed, device, stream=stream)
         return _Start(X, spec, scaling, seed, net)
 
-    def _initialize_and_train(self, start, **fit_params):
+    def _initialize_and_train(self, start: _Start, **fit_params: Any) -> Any:
         """Initialise ``start.net`` (with the PCA start) and train it, under the seeded global generator.
 
         Returns the PCA start (a :class:`~sklearn_ae._pca_start.PCAStart`), or None without one.
@@ -186,7 +190,7 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
         self._seed = seed
         return pca
 
-    def _record_history(self, spec, net):
+    def _record_history(self, spec: NetworkSpec, net: AutoencoderNet) -> None:
         self.network_ = FittedNetwork(spec, net, self.scaling_offset_, self.scaling_scale_, type(self).__name__)
         # Ctrl-C inside an epoch leaves a last row without its epoch losses: count complete epochs only.
         history = [row for row in net.history if "train_loss" in row]
@@ -194,11 +198,13 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
         self.loss_curve_ = np.array([row["train_loss"] for row in history], dtype=np.float64)
         # a validation split (now, or in the fit that partial_fit continues): one loss per complete epoch
         if net.train_split is not None or any("valid_loss" in row for row in history):
-            self.validation_loss_curve_ = np.array([row.get("valid_loss", np.nan) for row in history], dtype=np.float64)
+            self.validation_loss_curve_: NDArray | None = np.array(
+                [row.get("valid_loss", np.nan) for row in history], dtype=np.float64
+            )
         else:
             self.validation_loss_curve_ = None
 
-    def _fit_new_state(self, X):
+    def _fit_new_state(self, X: ArrayLike) -> Any:
         start = self._start(X)
         pca = self._initialize_and_train(start)
         net, X = start.net, start.X
@@ -210,7 +216,7 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
         self._after_fit(X, pca=pca)
         return X
 
-    def _partial_fit(self, X):
+    def _partial_fit(self, X: ArrayLike) -> Any:
         """One epoch on the chunk ``X``; the first call (on an unfitted estimator) fixes the scaling and the start.
 
         A call that fails leaves the estimator as it was.
@@ -218,7 +224,7 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
         with fit_scope():  # as in fit: the threads chosen for the chunk are the caller's again afterwards
             return keep_state_on_failure(self, self._partial_fit_state, X)
 
-    def _partial_fit_state(self, X):
+    def _partial_fit_state(self, X: ArrayLike) -> Any:
         if not hasattr(self, "network_"):
             start = self._start(X, stream=True)
             self._initialize_and_train(start, epochs=1)
@@ -247,7 +253,7 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
         self._after_fit(X, partial=True)
         return X
 
-    def _warn_if_interrupted(self):
+    def _warn_if_interrupted(self) -> None:
         net = self.net_
         if self.n_iter_ >= self.max_epochs:
             return
@@ -263,16 +269,16 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
 
     # -------------------------------------------------------------- inference
     @property
-    def net_(self):
+    def net_(self) -> AutoencoderNet:
         """The fitted skorch net (``network_.net``): its module is ``net_.module_``, its history ``net_.history``."""
         return self.network_.net
 
-    def _check_input(self, X):
+    def _check_input(self, X: ArrayLike) -> Any:
         check_is_fitted(self)
         return self._validate_X(X, reset=False)
 
     # ------------------------------------------------------------ persistence
-    def __getstate__(self):
+    def __getstate__(self) -> dict[str, Any]:
         """The state as plain data: the fitted network is replaced by its weights as safetensors bytes.
 
         Pickle, ``copy.deepcopy`` and skops store this; unpickling it runs no
@@ -286,14 +292,14 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
             state["_net_state"] = _state.net_state_to_record(network.to_plain())
         return state
 
-    def __setstate__(self, state):
+    def __setstate__(self, state: dict[str, Any]) -> None:
         state = dict(state)
         saved = state.pop("_net_state", None)
         super().__setstate__(state)
         if saved is not None:
             self.network_ = self.network_from_plain(_state.net_state_from_record(saved))
 
-    def network_from_plain(self, plain):
+    def network_from_plain(self, plain: _state.NetState) -> FittedNetwork:
         """The fitted network of this estimator's parameters and fitted scaling, with the weights of ``plain``.
 
         :meta private:
@@ -328,7 +334,7 @@ class CodeTransformerMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin):
     """
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
+    def fit(self: _Self, X: ArrayLike, y: object = None) -> _Self:
         """Train the network on ``X``.
 
         Parameters
@@ -350,7 +356,7 @@ class CodeTransformerMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin):
         return self
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y=None):
+    def partial_fit(self: _Self, X: ArrayLike, y: object = None) -> _Self:
         """Train one epoch (one pass) on the chunk ``X``, as ``Incremental`` searches and Dask call it.
 
         The first call on an unfitted estimator validates ``X``, fixes the
@@ -384,7 +390,7 @@ class CodeTransformerMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin):
         self._partial_fit(X)
         return self
 
-    def transform(self, X):
+    def transform(self, X: ArrayLike) -> NDArray:
         """Encode ``X`` (for a variational autoencoder: the posterior means).
 
         Parameters
@@ -400,7 +406,7 @@ class CodeTransformerMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin):
         X = self._check_input(X)
         return self.network_.encode(X, X.dtype)
 
-    def inverse_transform(self, X):
+    def inverse_transform(self, X: ArrayLike) -> NDArray:
         """Decode codes back to the original feature space.
 
         Parameters
@@ -417,7 +423,7 @@ class CodeTransformerMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin):
         Z = self._check_codes(X)
         return self.network_.unscale(self.network_.decode(Z, Z.dtype))
 
-    def score(self, X, y=None):
+    def score(self, X: ArrayLike, y: object = None) -> float:
         """Mean log-likelihood of the rows of ``X`` (see :meth:`score_samples`).
 
         Parameters
@@ -434,7 +440,7 @@ class CodeTransformerMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin):
         """
         return float(np.mean(self.score_samples(X)))
 
-    def _check_codes(self, Z):
+    def _check_codes(self, Z: ArrayLike) -> NDArray:
         Z = check_array(Z, dtype=[np.float64, np.float32])
         if Z.shape[1] != self.n_components_:
             raise ValueError(
@@ -444,7 +450,7 @@ class CodeTransformerMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin):
         return Z
 
     @property
-    def _n_features_out(self):
+    def _n_features_out(self) -> int:
         return self.n_components_
 
     def __sklearn_tags__(self):

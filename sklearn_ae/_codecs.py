@@ -12,6 +12,8 @@ tagged ``"$type": tag``, are read back (``read``). The writer and the reader
 import importlib
 import math
 import numbers
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import torch
@@ -28,11 +30,11 @@ _ARRAY_DTYPES = {
 _SCALING_FIELDS = ("offset", "scale", "mean", "std")
 
 
-def qualified_name(cls):
+def qualified_name(cls: type) -> str:
     return f"{cls.__module__}.{cls.__qualname__}"
 
 
-def public_name(cls):
+def public_name(cls: type) -> str:
     """``sklearn_ae.AutoencoderTransformer`` rather than ``sklearn_ae._transformer.AutoencoderTransformer``."""
     if cls.__module__.startswith("sklearn_ae."):
         return f"sklearn_ae.{cls.__qualname__}"
@@ -41,7 +43,7 @@ def public_name(cls):
     return qualified_name(cls)
 
 
-def expect(condition, message):
+def expect(condition: object, message: str) -> None:
     if not condition:
         raise ValueError(message)
 
@@ -52,28 +54,28 @@ def expect(condition, message):
 # (``read``). A codec without a tag writes plain JSON (None, bools, strings, ints, finite floats, lists), which
 # the reader takes as it is. A new kind of value is one codec here and one entry in CODECS.
 class _Codec:
-    tag = None
+    tag: str | None = None
 
     @staticmethod
-    def accepts(writer, value):  # pragma: no cover - every codec defines it
+    def accepts(writer: Any, value: Any) -> bool:  # pragma: no cover - every codec defines it
         raise NotImplementedError
 
     @staticmethod
-    def write(writer, value, where):  # pragma: no cover - every codec defines it
+    def write(writer: Any, value: Any, where: str) -> Any:  # pragma: no cover - every codec defines it
         raise NotImplementedError
 
     @staticmethod
-    def read(reader, record, where):  # pragma: no cover - plain JSON is never a record
+    def read(reader: Any, record: Any, where: str) -> Any:  # pragma: no cover - plain JSON is never a record
         raise NotImplementedError
 
 
 class _Plain(_Codec):
     @staticmethod
-    def accepts(writer, value):
+    def accepts(writer: Any, value: Any) -> bool:
         return value is None or isinstance(value, (bool, str))
 
     @staticmethod
-    def write(writer, value, where):
+    def write(writer: Any, value: Any, where: str) -> Any:
         return value
 
 
@@ -81,11 +83,11 @@ class _NumpyScalar(_Codec):
     tag = "scalar"
 
     @staticmethod
-    def accepts(writer, value):
+    def accepts(writer: Any, value: Any) -> bool:
         return isinstance(value, np.generic)
 
     @staticmethod
-    def write(writer, value, where):
+    def write(writer: Any, value: Any, where: str) -> Any:
         if isinstance(value, np.str_):
             return str(value)
         if not isinstance(value, (np.bool_, np.integer, np.floating)):
@@ -93,7 +95,7 @@ class _NumpyScalar(_Codec):
         return {TYPE: "scalar", "dtype": value.dtype.name, "value": writer.value(value.item(), where)}
 
     @staticmethod
-    def read(reader, value, where):
+    def read(reader: Any, value: Any, where: str) -> Any:
         _fields(value, ["dtype", "value"], where)
         dtype = value["dtype"]
         expect(
@@ -110,11 +112,11 @@ class _NumpyScalar(_Codec):
 
 class _Int(_Codec):
     @staticmethod
-    def accepts(writer, value):
+    def accepts(writer: Any, value: Any) -> bool:
         return isinstance(value, numbers.Integral)
 
     @staticmethod
-    def write(writer, value, where):
+    def write(writer: Any, value: Any, where: str) -> Any:
         return int(value)
 
 
@@ -122,15 +124,15 @@ class _Float(_Codec):
     tag = "float"
 
     @staticmethod
-    def accepts(writer, value):
+    def accepts(writer: Any, value: Any) -> bool:
         return isinstance(value, float)
 
     @staticmethod
-    def write(writer, value, where):
+    def write(writer: Any, value: Any, where: str) -> Any:
         return value if math.isfinite(value) else {TYPE: "float", "value": repr(value)}
 
     @staticmethod
-    def read(reader, value, where):
+    def read(reader: Any, value: Any, where: str) -> Any:
         _fields(value, ["value"], where)
         expect(value["value"] in ("nan", "inf", "-inf"), f"{where}: a non-finite float is 'nan', 'inf' or '-inf'.")
         return float(value["value"])
@@ -138,11 +140,11 @@ class _Float(_Codec):
 
 class _List(_Codec):
     @staticmethod
-    def accepts(writer, value):
+    def accepts(writer: Any, value: Any) -> bool:
         return isinstance(value, list)
 
     @staticmethod
-    def write(writer, value, where):
+    def write(writer: Any, value: Any, where: str) -> Any:
         return [writer.value(v, f"{where}[{i}]") for i, v in enumerate(value)]
 
 
@@ -150,15 +152,15 @@ class _Tuple(_Codec):
     tag = "tuple"
 
     @staticmethod
-    def accepts(writer, value):
+    def accepts(writer: Any, value: Any) -> bool:
         return isinstance(value, tuple)
 
     @staticmethod
-    def write(writer, value, where):
+    def write(writer: Any, value: Any, where: str) -> Any:
         return {TYPE: "tuple", "items": [writer.value(v, f"{where}[{i}]") for i, v in enumerate(value)]}
 
     @staticmethod
-    def read(reader, value, where):
+    def read(reader: Any, value: Any, where: str) -> Any:
         _fields(value, ["items"], where)
         expect(isinstance(value["items"], list), f"{where}: a tuple's items must be a list.")
         return tuple(reader.value(v, f"{where}[{i}]") for i, v in enumerate(value["items"]))
@@ -168,17 +170,17 @@ class _Dict(_Codec):
     tag = "dict"
 
     @staticmethod
-    def accepts(writer, value):
+    def accepts(writer: Any, value: Any) -> bool:
         return isinstance(value, dict)
 
     @staticmethod
-    def write(writer, value, where):
+    def write(writer: Any, value: Any, where: str) -> Any:
         if not all(isinstance(k, str) for k in value):
             raise TypeError(f"{where}: cannot save a dict whose keys are not all strings.")
         return {TYPE: "dict", "items": {k: writer.value(v, f"{where}[{k!r}]") for k, v in value.items()}}
 
     @staticmethod
-    def read(reader, value, where):
+    def read(reader: Any, value: Any, where: str) -> Any:
         _fields(value, ["items"], where)
         expect(isinstance(value["items"], dict), f"{where}: a dict's items must be an object.")
         return {k: reader.value(v, f"{where}[{k!r}]") for k, v in value["items"].items()}
@@ -188,15 +190,15 @@ class _Array(_Codec):
     tag = "ndarray"
 
     @staticmethod
-    def accepts(writer, value):
+    def accepts(writer: Any, value: Any) -> bool:
         return isinstance(value, np.ndarray)
 
     @staticmethod
-    def write(writer, value, where):
+    def write(writer: Any, value: Any, where: str) -> Any:
         return writer.array(value, where)
 
     @staticmethod
-    def read(reader, value, where):
+    def read(reader: Any, value: Any, where: str) -> Any:
         if "tensor" in value:
             fortran = "order" in value
             _fields(value, ["tensor", "order"] if fortran else ["tensor"], where)
@@ -223,16 +225,16 @@ class _RandomState(_Codec):
     tag = "RandomState"
 
     @staticmethod
-    def accepts(writer, value):
+    def accepts(writer: Any, value: Any) -> bool:
         return isinstance(value, np.random.RandomState)
 
     @staticmethod
-    def write(writer, value, where):
+    def write(writer: Any, value: Any, where: str) -> Any:
         _, keys, pos, has_gauss, cached = value.get_state(legacy=True)
         return {TYPE: "RandomState", "keys": keys.tolist(), "pos": pos, "has_gauss": has_gauss, "cached": cached}
 
     @staticmethod
-    def read(reader, value, where):
+    def read(reader: Any, value: Any, where: str) -> Any:
         _fields(value, ["keys", "pos", "has_gauss", "cached"], where)
         try:
             rng = np.random.RandomState()
@@ -254,15 +256,15 @@ class _Class(_Codec):
     tag = "class"
 
     @staticmethod
-    def accepts(writer, value):
+    def accepts(writer: Any, value: Any) -> bool:
         return isinstance(value, type)
 
     @staticmethod
-    def write(writer, value, where):
+    def write(writer: Any, value: Any, where: str) -> Any:
         return {TYPE: "class", "module": value.__module__, "qualname": value.__qualname__}
 
     @staticmethod
-    def read(reader, value, where):
+    def read(reader: Any, value: Any, where: str) -> Any:
         _fields(value, ["module", "qualname"], where)
         module, qualname = value["module"], value["qualname"]
         expect(isinstance(module, str) and isinstance(qualname, str), f"{where}: a class is named by two strings.")
@@ -288,16 +290,17 @@ class _FittedScaling(_Codec):
     tag = "FittedScaling"
 
     @staticmethod
-    def accepts(writer, value):
+    def accepts(writer: Any, value: Any) -> bool:
         return type(value) is FittedScaling
 
+    # a scaling fitted beforehand (the scaling parameter): its four arrays
     @staticmethod
-    def write(writer, value, where):  # a scaling fitted beforehand (the scaling parameter): its four arrays
+    def write(writer: Any, value: Any, where: str) -> Any:
         arrays = {field: writer.array(getattr(value, field), f"{where}.{field}") for field in _SCALING_FIELDS}
         return {TYPE: "FittedScaling", **arrays}
 
     @staticmethod
-    def read(reader, value, where):
+    def read(reader: Any, value: Any, where: str) -> Any:
         _fields(value, _SCALING_FIELDS, where)
         arrays = {}
         for field in _SCALING_FIELDS:
@@ -316,22 +319,22 @@ class _Estimator(_Codec):
     tag = "estimator"
 
     @staticmethod
-    def accepts(writer, value):
+    def accepts(writer: Any, value: Any) -> bool:
         return type(value) in writer.allowed
 
     @staticmethod
-    def write(writer, value, where):
+    def write(writer: Any, value: Any, where: str) -> Any:
         return writer.estimator(value, where)
 
     @staticmethod
-    def read(reader, value, where):
+    def read(reader: Any, value: Any, where: str) -> Any:
         return reader.estimator(value, where)
 
 
 _SKOPS_INSTALL = 'pip install "sklearn-ae[skops]"'
 
 
-def _skops(needed_for):
+def _skops(needed_for: str) -> Any:
     """``skops.io``, or an ImportError that says what needs it and how to install it."""
     try:
         import skops.io
@@ -353,13 +356,13 @@ class _Skops(_Codec):
     tag = "skops"
 
     @staticmethod
-    def accepts(writer, value):
+    def accepts(writer: Any, value: Any) -> bool:
         from sklearn.base import BaseEstimator
 
         return isinstance(value, BaseEstimator)
 
     @staticmethod
-    def write(writer, value, where):
+    def write(writer: Any, value: Any, where: str) -> Any:
         name = qualified_name(type(value))
         sio = _skops(f"{where}: saving a {name} (an estimator that sklearn_ae.save stores through skops)")
         try:
@@ -374,7 +377,7 @@ class _Skops(_Codec):
         return record
 
     @staticmethod
-    def read(reader, value, where):
+    def read(reader: Any, value: Any, where: str) -> Any:
         from sklearn.base import BaseEstimator
 
         _fields(value, ["tensor", "views"] if "views" in value else ["tensor"], where)
@@ -409,7 +412,7 @@ class _Skops(_Codec):
 _MAX_VIEW_SPAN = (4096, 2**31)
 
 
-def _strided_arrays(estimator):
+def _strided_arrays(estimator: Any) -> list[dict[str, Any]]:
     """The arrays in ``estimator``'s state that are views neither C- nor F-contiguous, as ``{"path", "strides"}``.
 
     skops (like pickle) stores them contiguous; a product with a strided view
@@ -424,7 +427,7 @@ def _strided_arrays(estimator):
 
     found, seen = [], set()
 
-    def walk(value, path, settable):
+    def walk(value: Any, path: list[Any], settable: bool) -> None:
         if isinstance(value, np.ndarray):
             contiguous = value.flags.c_contiguous or value.flags.f_contiguous
             numeric = value.dtype.kind in "biuf"
@@ -449,7 +452,7 @@ def _strided_arrays(estimator):
     return found
 
 
-def _layout_ok(shape, strides, itemsize):
+def _layout_ok(shape: Sequence[int], strides: Sequence[int], itemsize: int) -> bool:
     """Whether ``strides`` (bytes) lay out ``shape`` without overlap, each a positive multiple of the item size."""
     step = itemsize
     for stride, n in sorted((s, n) for s, n in zip(strides, shape) if n > 1):
@@ -459,7 +462,7 @@ def _layout_ok(shape, strides, itemsize):
     return all(n > 0 for n in shape)
 
 
-def _restore_view(estimator, view, where):
+def _restore_view(estimator: Any, view: dict[str, Any], where: str) -> None:
     """Replace the array at ``view["path"]`` in the loaded ``estimator`` by a copy laid out with ``view["strides"]``."""
     from sklearn.base import BaseEstimator
 
@@ -526,5 +529,5 @@ CODECS = (
 READERS = {codec.tag: codec.read for codec in CODECS if codec.tag is not None}
 
 
-def _fields(value, keys, where):
+def _fields(value: Any, keys: Sequence[str], where: str) -> None:
     expect(set(value) == {TYPE, *keys}, f"{where}: a {value[TYPE]!r} value has exactly the keys {sorted(keys)}.")

@@ -6,12 +6,15 @@ it is applied batch by batch so that sparse input is densified one batch at a
 time and never as a whole.
 """
 
-from typing import NamedTuple
+from collections.abc import Iterator
+from typing import Any, NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
 import torch
 from sklearn.utils.sparsefuncs import mean_variance_axis, min_max_axis
+
+from ._typing import ArrayLike, NDArray
 
 SCALINGS = ("global", "standard", "minmax")
 
@@ -21,13 +24,13 @@ SCALINGS = ("global", "standard", "minmax")
 CONSTANT_RELATIVE_SPREAD = 1e-12
 
 
-def _scale_or_one(spread, magnitude):
+def _scale_or_one(spread: ArrayLike, magnitude: ArrayLike) -> NDArray:
     """``spread``, or 1 where the feature is constant (see :data:`CONSTANT_RELATIVE_SPREAD`)."""
     spread = np.asarray(spread, dtype=np.float64)
     return np.where(spread > CONSTANT_RELATIVE_SPREAD * magnitude, spread, 1.0)
 
 
-def fit_scaling(X, kind, *, moments=None):
+def fit_scaling(X: Any, kind: str | None, *, moments: "FeatureMoments | None" = None) -> tuple[NDArray, NDArray]:
     """Return ``(offset, scale)``, two finite float64 arrays of shape (n_features,).
 
     Parameters
@@ -73,7 +76,7 @@ class FeatureMoments(NamedTuple):
     magnitude: np.ndarray
 
 
-def feature_moments(X, batch_size=4096):
+def feature_moments(X: Any, batch_size: int = 4096) -> "FeatureMoments":
     """:class:`FeatureMoments` of a dense or sparse ``X``, finite for any finite ``X``.
 
     Each feature is divided by its largest absolute value before the two
@@ -89,7 +92,7 @@ def feature_moments(X, batch_size=4096):
         return FeatureMoments(mean * unit, np.sqrt(var) * unit, magnitude)
     n_samples = X.shape[0]
 
-    def batches():
+    def batches() -> Iterator[Any]:
         return iter_row_batches(X, batch_size)
 
     magnitude = np.max([np.abs(b).max(axis=0) for b in batches()], axis=0).astype(np.float64)
@@ -109,11 +112,11 @@ class InputScaling(NamedTuple):
 
     offset: np.ndarray
     scale: np.ndarray
-    mean: np.ndarray
-    std: np.ndarray
+    mean: np.ndarray | None  # None where only the scaling is needed (the PCA checks)
+    std: np.ndarray | None
 
 
-def fit_input_scaling(X, kind):
+def fit_input_scaling(X: Any, kind: "str | FittedScaling | None") -> InputScaling:
     """:func:`fit_scaling` of ``X`` with the features' moments: an :class:`InputScaling`.
 
     A :class:`FittedScaling` ``kind`` is used as it is (``X`` is not read).
@@ -166,7 +169,7 @@ class FittedScaling:
     600
     """
 
-    def __init__(self, offset, scale, mean, std):
+    def __init__(self, offset: ArrayLike, scale: ArrayLike, mean: ArrayLike, std: ArrayLike) -> None:
         arrays = [np.asarray(a, dtype=np.float64).ravel() for a in (offset, scale, mean, std)]
         if len({len(a) for a in arrays}) != 1:
             raise ValueError("offset, scale, mean and std must have the same length (one entry per feature).")
@@ -175,7 +178,7 @@ class FittedScaling:
         self.offset, self.scale, self.mean, self.std = arrays
 
     @classmethod
-    def from_data(cls, X, kind="global"):
+    def from_data(cls, X: ArrayLike, kind: str | None = "global") -> "FittedScaling":
         """The scaling ``kind`` fitted on ``X`` (in memory or on disk, read in batches).
 
         Parameters
@@ -195,7 +198,7 @@ class FittedScaling:
         return cls(*fit_scaling(X, kind, moments=moments), moments.mean, moments.std)
 
     @classmethod
-    def from_scaler(cls, scaler, kind="global"):
+    def from_scaler(cls, scaler: Any, kind: str = "global") -> "FittedScaling":
         """The scaling ``kind`` from a fitted ``StandardScaler``'s ``mean_`` and ``var_``.
 
         ``StandardScaler.partial_fit`` (or dask-ml's ``StandardScaler``)
@@ -222,18 +225,18 @@ class FittedScaling:
         moments = FeatureMoments(mean, std, magnitude)
         return cls(*fit_scaling(mean[None, :], kind, moments=moments), mean, std)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"FittedScaling(n_features={len(self.offset)})"
 
 
-def scale_rows(X, offset, scale, dtype=np.float32):
+def scale_rows(X: Any, offset: ArrayLike, scale: ArrayLike, dtype: Any = np.float32) -> NDArray:
     """Scale rows of a dense or sparse ``X`` into a dense array of ``dtype``."""
     if sp.issparse(X):
         X = X.toarray()
     return ((X - offset) / scale).astype(dtype, copy=False)
 
 
-def column_range(X, batch_size=4096):
+def column_range(X: Any, batch_size: int = 4096) -> tuple[NDArray, ...]:
     """``(low, high)``: each feature's minimum and maximum over the rows of ``X``, float64, in one pass.
 
     Dense input is read ``batch_size`` rows at a time (it may be read from
@@ -242,7 +245,8 @@ def column_range(X, batch_size=4096):
     """
     if sp.issparse(X):
         return tuple(np.asarray(a, dtype=np.float64).ravel() for a in min_max_axis(X, axis=0))
-    low = high = None
+    low: Any = None
+    high: Any = None
     for b in iter_row_batches(X, batch_size):
         b_low, b_high = b.min(axis=0), b.max(axis=0)
         low = b_low if low is None else np.minimum(low, b_low)
@@ -255,14 +259,14 @@ def column_range(X, batch_size=4096):
 SPARSE_BATCH_NUMBERS = 2**20
 
 
-def sparse_batch_rows(X, batch_size):
+def sparse_batch_rows(X: Any, batch_size: int) -> int:
     """Rows per batch for ``X``: ``batch_size``, but for sparse ``X`` at most ``SPARSE_BATCH_NUMBERS`` numbers."""
     if sp.issparse(X):
         return max(1, min(batch_size, SPARSE_BATCH_NUMBERS // max(X.shape[1], 1)))
     return batch_size
 
 
-def iter_row_batches(X, batch_size):
+def iter_row_batches(X: Any, batch_size: int) -> Iterator[Any]:
     """Yield consecutive row slices of ``X`` (dense or CSR)."""
     for start in range(0, X.shape[0], batch_size):
         yield X[start : start + batch_size]
@@ -287,12 +291,12 @@ class Targets(NamedTuple):
     target: torch.Tensor
     mask: torch.Tensor | None = None
 
-    def row(self, i):
+    def row(self, i: int) -> "Targets":
         """The targets of the ``i``-th row of the batch alone."""
         return Targets(self.target[i], None if self.mask is None else self.mask[i])
 
 
-def autoencoder_batch(x, mask=None):
+def autoencoder_batch(x: torch.Tensor, mask: torch.Tensor | None = None) -> tuple[torch.Tensor, Targets]:
     """The batch ``(input, targets)`` of an autoencoder, whose target is its input ``x``."""
     return x, Targets(x, mask)
 
@@ -306,7 +310,7 @@ class ScaledDataset(torch.utils.data.Dataset):
     autoencoder's target is its input (:func:`autoencoder_batch`).
     """
 
-    def __init__(self, X, offset, scale):
+    def __init__(self, X: Any, offset: NDArray, scale: NDArray) -> None:
         self.sparse = sp.issparse(X)
         if self.sparse:
             self.X = X.tocsr()
@@ -314,19 +318,19 @@ class ScaledDataset(torch.utils.data.Dataset):
         else:
             self.X = torch.from_numpy(np.ascontiguousarray(scale_rows(X, offset, scale)))
 
-    def __len__(self):
+    def __len__(self) -> int:
         return self.X.shape[0]
 
-    def __getitems__(self, indices):
+    def __getitems__(self, indices: Any) -> tuple[torch.Tensor, Targets]:
         if self.sparse:
             return autoencoder_batch(torch.from_numpy(scale_rows(self.X[indices], self.offset, self.scale)))
         return autoencoder_batch(self.X[torch.as_tensor(indices)])
 
-    def __getitem__(self, index):
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, Targets]:
         X, y = self.__getitems__([index])
         return X[0], y.row(0)
 
 
-def collate_batch(batch):
+def collate_batch(batch: Any) -> Any:
     """``collate_fn`` for :class:`ScaledDataset`: the batch is already whole."""
     return batch

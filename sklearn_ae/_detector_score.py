@@ -24,7 +24,7 @@ So the exported graph computes the score by construction the way
 ``score_samples`` does, rather than by a copy kept in step by tests.
 """
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -41,7 +41,7 @@ class MemberStats(NamedTuple):
     distance_spread: float  # distance_spreads_[i]
 
 
-def member_stats(detector):
+def member_stats(detector: Any) -> list[MemberStats]:
     """The :class:`MemberStats` of each of a fitted ``detector``'s members, from its public arrays, in order."""
     return [
         MemberStats(*fields)
@@ -58,7 +58,7 @@ def member_stats(detector):
     ]
 
 
-def codes_can_copy(detector):
+def codes_can_copy(detector: Any) -> bool:
     """Whether the codes are at least as wide as the rows: the model can copy its input, only the code counts."""
     return detector.code_means_.shape[1] >= detector.n_features_in_
 
@@ -67,67 +67,67 @@ class NumpyOps:
     """The op set on numpy arrays: each op is the single numpy operation the detector has always used."""
 
     @staticmethod
-    def const(value, what):
+    def const(value: Any, what: str) -> Any:
         return value
 
     @staticmethod
-    def sub(a, b):
+    def sub(a: Any, b: Any) -> Any:
         return a - b
 
     @staticmethod
-    def div(a, b):
+    def div(a: Any, b: Any) -> Any:
         return a / b
 
     @staticmethod
-    def abs(a):
+    def abs(a: Any) -> Any:
         return np.abs(a)
 
     @staticmethod
-    def neg(a):
+    def neg(a: Any) -> Any:
         return -a
 
     @staticmethod
-    def maximum(a, b):
+    def maximum(a: Any, b: Any) -> Any:
         return np.maximum(a, b)
 
     @staticmethod
-    def matmul(a, b):
+    def matmul(a: Any, b: Any) -> Any:
         return a @ b
 
     @staticmethod
-    def row_mean(a):
+    def row_mean(a: Any) -> Any:
         return a.mean(axis=1)
 
     @staticmethod
-    def average(scores):
+    def average(scores: Any) -> Any:
         return np.mean(scores, axis=0).astype(np.float64, copy=False)
 
 
 NUMPY = NumpyOps()
 
 
-def residuals(ops, x, recon, feature_scales):
+def residuals(ops: Any, x: Any, recon: Any, feature_scales: Any) -> Any:
     """``(x - x̂) / σ``: the residuals in units of the features' training standard deviations."""
     return ops.div(ops.sub(x, recon), ops.const(feature_scales, "feature_scales"))
 
 
-def feature_errors(ops, residual, residual_scale):
+def feature_errors(ops: Any, residual: Any, residual_scale: Any) -> Any:
     """``|r| / s``: the normalised reconstruction error of each row and feature, about 1 when typical."""
     return ops.div(ops.abs(residual), ops.const(residual_scale, "residual_scales"))
 
 
-def code_distance(ops, z, code_mean, whitener):
+def code_distance(ops: Any, z: Any, code_mean: Any, whitener: Any) -> Any:
     """The mean absolute whitened code of each row, ``mean_k |((z - mean) W)_k|``."""
     centred = ops.sub(z, ops.const(code_mean, "code_mean"))
     return ops.row_mean(ops.abs(ops.matmul(centred, ops.const(whitener, "whitener"))))
 
 
-def _robust_z(ops, value, median, spread, what):
+def _robust_z(ops: Any, value: Any, median: Any, spread: Any, what: str) -> Any:
     """``(value - median) / spread``, the training median and spread named ``what``."""
     return ops.div(ops.sub(value, ops.const(median, f"{what}_median")), ops.const(spread, f"{what}_spread"))
 
 
-def member_score(ops, residual, z, stats, measure, copies):
+def member_score(ops: Any, residual: Any, z: Any, stats: MemberStats, measure: str, copies: bool) -> Any:
     """One member's score of each row (higher is more normal), for ``measure`` "reconstruction" or "distance".
 
     ``residual`` is :func:`residuals` of the rows, ``z`` their codes by the
@@ -148,11 +148,11 @@ def member_score(ops, residual, z, stats, measure, copies):
     return ops.neg(ops.maximum(off, along))
 
 
-def detector_score(ops, member_scores):
+def detector_score(ops: Any, member_scores: Any) -> Any:
     """The detector's ``score_samples``: the mean of its members' scores."""
     return ops.average(member_scores)
 
 
-def decision(ops, score, offset):
+def decision(ops: Any, score: Any, offset: Any) -> Any:
     """The detector's ``decision_function``: ``score - offset_``, negative for outliers."""
     return ops.sub(score, ops.const(offset, "offset"))

@@ -11,10 +11,12 @@ and what to change, rather than a silently worse model
 """
 
 import warnings
+from typing import Any
 
 import numpy as np
 
 from . import _pca_start
+from ._typing import ArrayLike
 from .exceptions import PCAWorseWarning
 
 # The warning fires when the training MSE exceeds PCA's by more than this fraction: a model kept at the
@@ -28,12 +30,12 @@ MAX_FEATURES = 2000
 BATCH_ROWS = 1024
 
 
-def _applies(estimator, X):
+def _applies(estimator: Any, X: Any) -> bool:
     n_samples, n_features = X.shape
     return n_features <= MAX_FEATURES and n_samples >= 2 and estimator.n_components_ < min(n_samples, n_features)
 
 
-def pca_noise_variance(estimator, X):
+def pca_noise_variance(estimator: Any, X: Any) -> float | None:
     """PCA's noise variance at the fitted ``estimator``'s code width, on ``X`` in its scaled space.
 
     The mean of the ``d - k`` smallest eigenvalues of the covariance (as
@@ -49,7 +51,9 @@ def pca_noise_variance(estimator, X):
     return _pca_start.pca_noise_variance(X, network.offset, network.scale, estimator.n_components_, BATCH_ROWS)
 
 
-def check_fit(estimator, X, squared_error=None, pca_noise=None):
+def check_fit(
+    estimator: Any, X: Any, squared_error: ArrayLike | None = None, pca_noise: float | None = None
+) -> float | None:
     """Compare the fitted ``estimator``'s training reconstruction with PCA's, in the scaled space.
 
     ``squared_error`` (the per-row squared reconstruction errors of ``X`` in
@@ -89,7 +93,9 @@ DENOISER_ADVICE = (
 )
 
 
-def warn_if_worse_than_pca(autoencoder_mse, pca_mse, n_components, advice=ADVICE):
+def warn_if_worse_than_pca(
+    autoencoder_mse: float, pca_mse: float, n_components: int, advice: str = ADVICE
+) -> float | None:
     """Warn with ``PCAWorseWarning`` when ``autoencoder_mse`` exceeds ``pca_mse`` (training MSEs, same units).
 
     Returns

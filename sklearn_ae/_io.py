@@ -19,9 +19,11 @@ in ``trusted``).
 """
 
 import json
+import os
 import reprlib
 import warnings
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -146,7 +148,7 @@ def _versions():
     }
 
 
-def save(estimator, path, *, include_optimizer=True):
+def save(estimator: object, path: str | os.PathLike[str], *, include_optimizer: bool = True) -> None:
     """Save an estimator to one file that holds no pickle and no code.
 
     The file is a safetensors file: the tensors are the network weights and
@@ -377,7 +379,9 @@ class _Reader:
             raise ValueError(f"{where}: the optimizer's state cannot be loaded: {exc!r}") from None
 
 
-def load(path, trusted=None):
+def load(
+    path: str | os.PathLike[str], trusted: str | type | list[str | type] | tuple[str | type, ...] | None = None
+) -> Any:
     """Load an estimator written by :func:`save`, running no code from the file.
 
     The estimator is built from an allow-list of classes (sklearn-ae's

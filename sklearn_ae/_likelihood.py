@@ -20,12 +20,16 @@ rows, and their residual term collapses.
 """
 
 import threading
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import torch
 
+from ._typing import ArrayLike, NDArray
 
-def fit_gaussian(Z):
+
+def fit_gaussian(Z: ArrayLike) -> tuple[NDArray, NDArray]:
     """Mean and covariance (ddof=1, as PCA's explained variance) of the rows of ``Z``.
 
     A tiny ridge keeps the covariance positive definite when the codes are
@@ -41,7 +45,7 @@ def fit_gaussian(Z):
     return mean, cov + ridge * np.eye(Z.shape[1])
 
 
-def fit_gaussian_from(moments):
+def fit_gaussian_from(moments: Any) -> NDArray:
     """The covariance of :func:`fit_gaussian` from a :class:`~sklearn_ae._streaming.RunningMoments`."""
     k = len(moments.mean)
     cov = moments.scatter / (moments.n - 1) if moments.n > 1 else np.zeros((k, k))
@@ -49,7 +53,9 @@ def fit_gaussian_from(moments):
     return cov + ridge * np.eye(k)
 
 
-def noise_variance(squared_error, n_directions, validation=None, floor=0.0):
+def noise_variance(
+    squared_error: ArrayLike, n_directions: int, validation: ArrayLike | None = None, floor: float = 0.0
+) -> float:
     """Residual variance per direction from the per-row squared residuals ``squared_error``.
 
     ``n_directions`` is the number of directions the residual lives in (``d - k``
@@ -75,7 +81,7 @@ def noise_variance(squared_error, n_directions, validation=None, floor=0.0):
     return max(float(variance), float(floor), 1e-10)
 
 
-def gaussian_logpdf(Z, mean, cov):
+def gaussian_logpdf(Z: ArrayLike, mean: NDArray, cov: NDArray) -> NDArray:
     """Row-wise log density of ``N(mean, cov)`` at the rows of ``Z``."""
     L = np.linalg.cholesky(cov)
     diff = np.linalg.solve(L, (np.asarray(Z, dtype=np.float64) - mean).T)
@@ -88,7 +94,7 @@ def gaussian_logpdf(Z, mean, cov):
 _FORWARD_AD_LOCK = threading.Lock()
 
 
-def half_log_volume(decode, z):
+def half_log_volume(decode: Callable[[torch.Tensor], torch.Tensor], z: torch.Tensor) -> torch.Tensor:
     """``1/2 log det(J^T J)`` per row, ``J`` the Jacobian of ``decode`` at each row of ``z``.
 
     ``decode`` maps a batch of codes to a batch of outputs. The Jacobians are
@@ -98,7 +104,7 @@ def half_log_volume(decode, z):
     row by row instead. Safe to call from several threads.
     """
 
-    def decode_one(row):
+    def decode_one(row: torch.Tensor) -> torch.Tensor:
         return decode(row.unsqueeze(0)).squeeze(0)
 
     with _FORWARD_AD_LOCK, torch.enable_grad():
@@ -109,15 +115,15 @@ def half_log_volume(decode, z):
     return 0.5 * torch.linalg.slogdet(J.transpose(1, 2) @ J).logabsdet
 
 
-def activation_width(module, fn, z):
+def activation_width(module: torch.nn.Module, fn: Callable[..., Any], z: torch.Tensor) -> int:
     """Numbers per row that ``fn(module, z)`` produces in all of ``module``'s submodules, for codes ``z``.
 
     Measured with forward hooks on one call: what the forward-mode Jacobian
     holds per code unit and row (the primal and tangent of every activation).
     """
-    sizes = []
+    sizes: list[int] = []
 
-    def count(_module, _inputs, output):
+    def count(_module: torch.nn.Module, _inputs: Any, output: Any) -> None:
         if isinstance(output, torch.Tensor):
             sizes.append(output.numel())
 
@@ -131,7 +137,7 @@ def activation_width(module, fn, z):
     return max(1, sum(sizes) // max(1, z.shape[0]))
 
 
-def jacobian_batch_size(n_components, width, budget=2**22):
+def jacobian_batch_size(n_components: int, width: int, budget: int = 2**22) -> int:
     """Rows per batch so that the forward-mode Jacobians of a batch hold about ``budget`` numbers.
 
     ``width`` is :func:`activation_width`; each row holds ``n_components``

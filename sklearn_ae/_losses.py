@@ -26,8 +26,9 @@ and its part is reported and recorded (``train_<name>``, ``valid_<name>``).
 """
 
 import math
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import torch
 import torch.nn.functional as F
@@ -37,7 +38,7 @@ from .nn._contracts import AutoencoderOutput
 from .nn._dense import autograd_jacobian
 
 
-def reconstruction_loss(output, target, kind="mse"):
+def reconstruction_loss(output: torch.Tensor, target: torch.Tensor, kind: str = "mse") -> torch.Tensor:
     """Mean reconstruction loss per element.
 
     ``kind="mse"``: squared error. ``kind="bce"``: binary cross-entropy, with
@@ -50,12 +51,12 @@ def reconstruction_loss(output, target, kind="mse"):
     raise ValueError(f"Unknown reconstruction loss {kind!r}.")
 
 
-def l1_sparsity(code):
+def l1_sparsity(code: torch.Tensor) -> torch.Tensor:
     """L1 norm of the code per row, averaged over rows: ``mean_i sum_j |z_ij|``."""
     return code.abs().sum(dim=1).mean()
 
 
-def kl_sparsity(code, target, eps=1e-6):
+def kl_sparsity(code: torch.Tensor, target: float, eps: float = 1e-6) -> torch.Tensor:
     """Sparsity as in the classic sparse autoencoder: ``sum_j KL(target || rho_j)``.
 
     ``rho_j`` is the mean over the batch of ``sigmoid(z_ij)``: the code is
@@ -69,7 +70,7 @@ def kl_sparsity(code, target, eps=1e-6):
     return (t * torch.log(t / rho) + (1 - t) * torch.log((1 - t) / (1 - rho))).sum()
 
 
-def contractive_penalty(module, X):
+def contractive_penalty(module: Any, X: torch.Tensor) -> torch.Tensor:
     """Squared Frobenius norm of the encoder's Jacobian, per row, averaged over the rows of ``X``.
 
     Uses ``module.encoder_jacobian(X)`` (exact, in closed form for dense
@@ -84,7 +85,7 @@ def contractive_penalty(module, X):
     return J.pow(2).sum() / max(X.shape[0], 1)
 
 
-def layer_matching_losses(pairs):
+def layer_matching_losses(pairs: Iterable[tuple[torch.Tensor, torch.Tensor]]) -> list[torch.Tensor]:
     """Mean squared distance between the two activations of each ``(encoder, decoder)`` pair."""
     return [F.mse_loss(dec, enc) for enc, dec in pairs]
 
@@ -109,10 +110,10 @@ class Penalty:
         The factor of the term in the loss.
     """
 
-    name = None
+    name: ClassVar[str | None] = None
     weight: float
 
-    def __call__(self, output, X, module):
+    def __call__(self, output: AutoencoderOutput, X: torch.Tensor, module: Any) -> torch.Tensor:
         """The unweighted term, a scalar tensor.
 
         Parameters
@@ -133,10 +134,10 @@ class Penalty:
 
 
 #: The penalties by name, filled by :func:`register_penalty`.
-PENALTIES = {}
+PENALTIES: dict[str, type[Penalty]] = {}
 
 
-def register_penalty(cls):
+def register_penalty(cls: type[Penalty]) -> type[Penalty]:
     """Class decorator: add the :class:`Penalty` subclass ``cls`` to :data:`PENALTIES` under ``cls.name``."""
     if not (isinstance(cls, type) and issubclass(cls, Penalty)) or not isinstance(cls.name, str):
         raise TypeError(f"A penalty must be a Penalty subclass with a name, got {cls!r}.")
@@ -161,9 +162,9 @@ class Sparsity(Penalty):
 
     name: ClassVar[str] = "sparsity"
     weight: float
-    target: float = None
+    target: float | None = None
 
-    def __call__(self, output, X, module):
+    def __call__(self, output: AutoencoderOutput, X: torch.Tensor, module: Any) -> torch.Tensor:
         code = output.code
         return l1_sparsity(code) if self.target is None else kl_sparsity(code, self.target)
 
@@ -182,7 +183,7 @@ class Contractive(Penalty):
     name: ClassVar[str] = "contractive"
     weight: float
 
-    def __call__(self, output, X, module):
+    def __call__(self, output: AutoencoderOutput, X: torch.Tensor, module: Any) -> torch.Tensor:
         return contractive_penalty(module, X)
 
 
@@ -200,12 +201,12 @@ class LayerMatching(Penalty):
     name: ClassVar[str] = "layer_matching"
     weight: float
 
-    def __call__(self, output, X, module):
+    def __call__(self, output: AutoencoderOutput, X: torch.Tensor, module: Any) -> Any:
         losses = layer_matching_losses(output.pairs)
         return sum(losses) if losses else X.new_zeros(())
 
 
-def _check_penalties(penalties, parts):
+def _check_penalties(penalties: Iterable[Penalty], parts: Sequence[str]) -> tuple[Penalty, ...]:
     """``penalties`` as a tuple of :class:`Penalty`, their names distinct and none of the criterion's ``parts``."""
     penalties = tuple(penalties)
     names = [getattr(p, "name", None) for p in penalties]
@@ -217,14 +218,16 @@ def _check_penalties(penalties, parts):
     return penalties
 
 
-def penalty_terms(penalties, output, X, module):
+def penalty_terms(
+    penalties: Iterable[Penalty], output: AutoencoderOutput, X: torch.Tensor, module: Any
+) -> tuple[Any, dict[str, torch.Tensor]]:
     """``(weighted sum, {name: unweighted term})`` of ``penalties``, in their order.
 
     The sum starts at the float 0.0 (so that no penalty adds exactly
     nothing); each term is computed once, by ``penalty(output, X, module)``.
     """
-    parts = {}
-    total = 0.0
+    parts: dict[Any, torch.Tensor] = {}
+    total: Any = 0.0
     for penalty in penalties:
         parts[penalty.name] = penalty(output, X, module)
         total = total + penalty.weight * parts[penalty.name]
@@ -248,18 +251,18 @@ class AutoencoderLoss(nn.Module):
 
     parts = ("reconstruction",)
 
-    def __init__(self, loss="mse", penalties=()):
+    def __init__(self, loss: str = "mse", penalties: Iterable[Penalty] = ()) -> None:
         super().__init__()
         self.loss = loss
         self.penalties = _check_penalties(penalties, self.parts)
 
-    def forward(self, y_pred, X, module=None):
+    def forward(self, y_pred: AutoencoderOutput, X: torch.Tensor, module: Any = None) -> dict[str, Any]:
         reconstruction = reconstruction_loss(y_pred.reconstruction, X, self.loss)
         penalty, parts = penalty_terms(self.penalties, y_pred, X, module)
         return {"loss": reconstruction + penalty, "reconstruction": reconstruction, **parts}
 
 
-def gaussian_nll(x, mean, log_var):
+def gaussian_nll(x: torch.Tensor, mean: torch.Tensor, log_var: torch.Tensor) -> torch.Tensor:
     """Negative log-density of ``x`` under ``N(mean, exp(log_var))``, summed over features, per row.
 
     ``log_var`` broadcasts against ``x`` (one value, one per feature, or one per element).
@@ -268,12 +271,12 @@ def gaussian_nll(x, mean, log_var):
     return 0.5 * (((x - mean) ** 2) * torch.exp(-log_var) + log_var + math.log(2 * math.pi)).sum(dim=-1)
 
 
-def bernoulli_nll(x, logits):
+def bernoulli_nll(x: torch.Tensor, logits: torch.Tensor) -> torch.Tensor:
     """Negative log-probability of ``x`` in [0, 1] under ``Bernoulli(sigmoid(logits))``, summed per row."""
     return F.binary_cross_entropy_with_logits(logits, x, reduction="none").sum(dim=-1)
 
 
-def gaussian_kl(mean, log_var):
+def gaussian_kl(mean: torch.Tensor, log_var: torch.Tensor) -> torch.Tensor:
     """``KL(N(mean, diag exp(log_var)) || N(0, I))`` per row, in nats, exact (never clamped)."""
     return 0.5 * (mean**2 + torch.exp(log_var) - log_var - 1.0).sum(dim=-1)
 
@@ -310,14 +313,14 @@ class VAELoss(nn.Module):
 
     parts = ("reconstruction", "kl")
 
-    def __init__(self, likelihood="gaussian", beta=1.0, penalties=()):
+    def __init__(self, likelihood: str = "gaussian", beta: float = 1.0, penalties: Iterable[Penalty] = ()) -> None:
         super().__init__()
         self.likelihood = likelihood
         self.beta = beta
         self.penalties = _check_penalties(penalties, self.parts)
         self.warmup = 1.0
 
-    def forward(self, y_pred, X, module=None):
+    def forward(self, y_pred: Any, X: torch.Tensor, module: Any = None) -> dict[str, Any]:
         decoded, mean, log_var = y_pred.reconstruction, y_pred.mean, y_pred.log_var
         if self.likelihood == "gaussian":
             reconstruction = gaussian_nll(X, decoded, module.log_noise_variance).mean()

@@ -17,13 +17,15 @@ matters with few features, where a step does little arithmetic:
 
 import math
 import weakref
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import torch
 from skorch import NeuralNet
 from skorch.callbacks import Callback
 from skorch.utils import to_tensor
 
-from ._data import ScaledDataset, autoencoder_batch
+from ._data import ScaledDataset, Targets, autoencoder_batch
 
 #: Batches between two checks that the training loss is finite (each check waits for a GPU to catch up).
 DIVERGENCE_CHECK_EVERY = 16
@@ -50,15 +52,23 @@ class RowBatches:
     same for dense and sparse data.
     """
 
-    def __init__(self, take, n_rows, rows, batch_size, shuffle, device):
+    def __init__(
+        self,
+        take: Callable[[Any], torch.Tensor],
+        n_rows: int,
+        rows: torch.Tensor | None,
+        batch_size: int,
+        shuffle: bool,
+        device: torch.device,
+    ) -> None:
         self.take, self.n_rows, self.rows = take, n_rows, rows
         self.batch_size, self.shuffle, self.device = batch_size, shuffle, device
 
-    def __len__(self):
+    def __len__(self) -> int:
         n = self.n_rows if self.rows is None else len(self.rows)
         return math.ceil(n / self.batch_size)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[tuple[torch.Tensor, Targets]]:
         n = self.n_rows if self.rows is None else len(self.rows)
         order = torch.randperm(n, device=self.device) if self.shuffle else None
         for start in range(0, n, self.batch_size):
@@ -70,7 +80,9 @@ class RowBatches:
             yield autoencoder_batch(self.take(index if self.rows is None else self.rows[index]))
 
     @classmethod
-    def of(cls, dataset, batch_size, shuffle, device="cpu"):
+    def of(
+        cls, dataset: Any, batch_size: int, shuffle: bool, device: str | torch.device = "cpu"
+    ) -> "RowBatches | None":
         """``RowBatches`` over ``dataset`` (a ``ScaledDataset`` or a ``Subset`` of one), or None for other data.
 
         On a GPU dense scaled rows are copied to the device once (while they
@@ -85,7 +97,7 @@ class RowBatches:
         X = dataset.X
         if not isinstance(X, torch.Tensor):  # sparse rows, scaled batch by batch on the CPU
 
-            def take(index):
+            def take(index: Any) -> torch.Tensor:
                 return dataset.__getitems__(index if isinstance(index, slice) else index.numpy())[0]
 
             return cls(take, X.shape[0], rows, batch_size, shuffle, torch.device("cpu"))
@@ -100,17 +112,17 @@ class RowBatches:
 class EpochSums:
     """The loss and its parts summed over an epoch's rows, as float64 tensors (no read per batch)."""
 
-    def __init__(self):
-        self.sums = {}
+    def __init__(self) -> None:
+        self.sums: dict[str, torch.Tensor] = {}
         self.rows = 0
 
-    def add(self, loss, parts, rows):
+    def add(self, loss: torch.Tensor, parts: dict[str, torch.Tensor], rows: int) -> None:
         for name, value in (("loss", loss), *parts.items()):
             value = value.detach().to(torch.float64) * rows
             self.sums[name] = self.sums[name] + value if name in self.sums else value
         self.rows += rows
 
-    def means(self):
+    def means(self) -> dict[str, float]:
         """``{name: float}``: the means per row, read from the device at once."""
         if not self.sums:
             return {}
@@ -139,7 +151,7 @@ class AutoencoderNet(NeuralNet):
     #: Seed of the corruption applied to a denoiser's validation rows (set by the estimator).
     validation_seed = 0
 
-    def get_iterator(self, dataset, training=False):
+    def get_iterator(self, dataset: Any, training: bool = False) -> Any:
         kwargs = self.get_params_for("iterator_train" if training else "iterator_valid")
         batch_size = kwargs.get("batch_size", self.batch_size)
         if batch_size == -1:
@@ -154,7 +166,9 @@ class AutoencoderNet(NeuralNet):
         iterator = self.iterator_train if training else self.iterator_valid
         return iterator(dataset, **{**kwargs, "batch_size": batch_size})
 
-    def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
+    def run_single_epoch(
+        self, iterator: Any, training: bool, prefix: str, step_fn: Callable[..., Any], **fit_params: Any
+    ) -> None:
         if iterator is None:
             return
         if training:
@@ -163,13 +177,15 @@ class AutoencoderNet(NeuralNet):
         with self.module_.corruption.seeded(self.validation_seed):
             self._run_epoch(iterator, training, prefix, step_fn, **fit_params)
 
-    def _run_epoch(self, iterator, training, prefix, step_fn, **fit_params):
+    def _run_epoch(
+        self, iterator: Any, training: bool, prefix: str, step_fn: Callable[..., Any], **fit_params: Any
+    ) -> None:
         sums = EpochSums()
         batch_count = 0
         self.history.new_batch()  # the phase's one batch-level row, filled at its end
         for batch in iterator:
             self.notify("on_batch_begin", batch=batch, training=training)
-            self._parts = {}
+            self._parts: dict[str, torch.Tensor] = {}
             step = step_fn(batch, **fit_params)
             sums.add(step["loss"], self._parts, len(batch[0]))
             self.notify("on_batch_end", batch=batch, training=training, loss_sum=sums.sums["loss"], **step)
@@ -183,24 +199,24 @@ class AutoencoderNet(NeuralNet):
                 self.history.record_batch(f"{prefix}_{name}", value)
         self.history.record(prefix + "_batch_count", batch_count)
 
-    def on_batch_begin(self, net, batch=None, training=False, **kwargs):
+    def on_batch_begin(self, net: Any, batch: Any = None, training: bool = False, **kwargs: Any) -> None:
         """Nothing: the history gets one batch-level row per epoch and phase (see :meth:`_run_epoch`)."""
 
-    def _set_training(self, training=True):
+    def _set_training(self, training: bool = True) -> None:
         # module.train() walks every submodule at each step; only call it when some mode differs
         for name in self._modules + self._criteria:
             module = getattr(self, name + "_")
             if isinstance(module, torch.nn.Module) and any(m.training != training for m in module.modules()):
                 module.train(training)
 
-    def get_loss(self, y_pred, y_true, X=None, training=False):
+    def get_loss(self, y_pred: Any, y_true: Any, X: Any = None, training: bool = False) -> torch.Tensor:
         parts = criterion_parts(self, y_pred, y_true, X)
         # the step's parts, summed over the epoch by _run_epoch (the last call's, for optimizers that call twice)
         self._parts = {name: value.detach() for name, value in parts.items() if name != "loss"}
         return parts["loss"]
 
 
-def criterion_parts(net, y_pred, y_true, X):
+def criterion_parts(net: Any, y_pred: Any, y_true: Targets | None, X: Any) -> dict[str, torch.Tensor]:
     """The criterion's parts for a batch: toward ``y_true`` (:class:`~sklearn_ae._data.Targets`), or ``X`` if None.
 
     The mask of observed entries goes to the criterion only when there is one.
@@ -228,11 +244,18 @@ class DivergenceCheck(Callback):
     module that produces non-finite values from finite weights and input.
     """
 
-    def initialize(self):
+    batches_: int
+    training_: bool | None
+    loss_sum_: torch.Tensor | None
+    largest_input_: torch.Tensor | None
+
+    def initialize(self) -> "DivergenceCheck":
         self.batches_, self.training_, self.loss_sum_, self.largest_input_ = 0, None, None, None
         return self
 
-    def on_batch_end(self, net, batch=None, training=False, loss_sum=None, **kwargs):
+    def on_batch_end(
+        self, net: Any, batch: Any = None, training: bool = False, loss_sum: torch.Tensor | None = None, **kwargs: Any
+    ) -> None:
         if loss_sum is None:
             return
         if training != self.training_:  # a new phase (training, validation) restarts the sum: check the last one
@@ -248,14 +271,14 @@ class DivergenceCheck(Callback):
         if self.batches_ % DIVERGENCE_CHECK_EVERY == 0:
             self._check(net)
 
-    def on_epoch_end(self, net, **kwargs):
+    def on_epoch_end(self, net: Any, **kwargs: Any) -> None:
         self._check(net)
         self.training_ = None
 
-    def on_train_end(self, net, **kwargs):
+    def on_train_end(self, net: Any, **kwargs: Any) -> None:
         self._check(net)
 
-    def _check(self, net):
+    def _check(self, net: Any) -> None:
         loss_sum, largest = self.loss_sum_, self.largest_input_
         self.loss_sum_, self.largest_input_ = None, None
         if loss_sum is None or bool(torch.isfinite(loss_sum)):
@@ -266,7 +289,7 @@ class DivergenceCheck(Callback):
         )
 
     @staticmethod
-    def _why(net, largest):
+    def _why(net: Any, largest: Any) -> str:
         largest = 0.0 if largest is None else largest.item()
         if largest**2 > torch.finfo(torch.float32).max:
             return (
@@ -296,25 +319,25 @@ class BestWeights(Callback):
     ``initial_loss_`` the start's validation loss.
     """
 
-    def on_train_begin(self, net, X=None, y=None, **kwargs):
+    def on_train_begin(self, net: Any, X: Any = None, y: Any = None, **kwargs: Any) -> None:
         _, dataset_valid = net.get_split_datasets(X, y)
         self.initial_loss_ = self._validation_loss(net, dataset_valid)
         self._keep(net, 0, self.initial_loss_)
 
-    def on_epoch_end(self, net, **kwargs):
+    def on_epoch_end(self, net: Any, **kwargs: Any) -> None:
         loss = net.history[-1, "valid_loss"]
         if loss < self.best_loss_:
             self._keep(net, len(net.history), loss)
 
-    def on_train_end(self, net, **kwargs):
+    def on_train_end(self, net: Any, **kwargs: Any) -> None:
         net.module_.load_state_dict(self._state)
 
-    def _keep(self, net, epoch, loss):
+    def _keep(self, net: Any, epoch: int, loss: float) -> None:
         self.best_epoch_, self.best_loss_ = epoch, float(loss)
         self._state = {k: v.detach().clone() for k, v in net.module_.state_dict().items()}
 
     @staticmethod
-    def _validation_loss(net, dataset):
+    def _validation_loss(net: Any, dataset: Any) -> float:
         """The mean validation loss per row, as skorch's ``valid_loss`` weighs it (one read from the device)."""
         sums = EpochSums()
         net.module_.eval()
@@ -326,5 +349,5 @@ class BestWeights(Callback):
         return sums.means().get("loss", 0.0)
 
 
-def silent(*args, **kwargs):
+def silent(*args: Any, **kwargs: Any) -> None:
     """A print sink that prints nothing (picklable, unlike a lambda)."""

@@ -112,7 +112,7 @@ def _callbacks(spec: NetworkSpec, settings: TrainingSettings, validation: bool) 
 def build_net(
     spec: NetworkSpec,
     settings: TrainingSettings,
-    scaling,
+    scaling: Any,  # an InputScaling, or None without corruption
     n_samples: int,
     seed: int,
     device: str,
@@ -170,7 +170,7 @@ def build_net(
     return net
 
 
-def relink_lbfgs(optimizer) -> None:
+def relink_lbfgs(optimizer: Any) -> None:
     """Give a copied ``torch.optim.LBFGS`` back the parameter list it keeps outside its copied state.
 
     LBFGS sets ``_params`` (its first group's parameters) in ``__init__``;
@@ -194,7 +194,7 @@ def restore_device(device: str) -> str:
     return resolve_device(device)
 
 
-def _placeholder_corruption(spec, n_features):
+def _placeholder_corruption(spec: NetworkSpec, n_features: int) -> NetworkSpec:
     """``spec`` with the corruption's vector as zeros of its shape: the weights file fills it in."""
     if spec.corruption is None:
         return spec
@@ -220,7 +220,9 @@ class FittedNetwork:
         The estimator's class name, for error messages.
     """
 
-    def __init__(self, spec: NetworkSpec, net: AutoencoderNet, offset: np.ndarray, scale: np.ndarray, owner: str):
+    def __init__(
+        self, spec: NetworkSpec, net: AutoencoderNet, offset: np.ndarray, scale: np.ndarray, owner: str
+    ) -> None:
         self.spec, self.net, self.offset, self.scale, self.owner = spec, net, offset, scale, owner
 
     # ------------------------------------------------------------- running
@@ -230,7 +232,7 @@ class FittedNetwork:
         return self.net.module_
 
     @property
-    def device(self):
+    def device(self) -> str | torch.device:
         """The device the module lives on."""
         return self.net.device
 
@@ -238,7 +240,7 @@ class FittedNetwork:
         """The reconstruction's mean (in the scaled space) at codes ``z``, by ``module``."""
         return self.spec.mean_output(module, z)
 
-    def module_as(self, dtype) -> torch.nn.Module:
+    def module_as(self, dtype: Any) -> torch.nn.Module:
         """The module in eval mode with ``dtype`` weights (a copy if needed)."""
         module = self.net.module_
         torch_dtype = torch.float64 if dtype == np.float64 else torch.float32
@@ -248,12 +250,12 @@ class FittedNetwork:
 
     def run(
         self,
-        fn: Callable,
-        X,
-        dtype,
+        fn: Callable[..., Any],
+        X: Any,
+        dtype: Any,
         scaled_input: bool = True,
         batch_size: int = INFERENCE_BATCH_SIZE,
-    ):
+    ) -> Any:
         """Apply ``fn(module, batch_tensor)`` to ``X`` batch by batch.
 
         ``X`` is validated. With ``scaled_input`` its rows are scaled first.
@@ -287,11 +289,11 @@ class FittedNetwork:
             self.check_finite(array)
         return type(out)(*result) if isinstance(out, tuple) else result[0]
 
-    def encode(self, X, dtype) -> np.ndarray:
+    def encode(self, X: Any, dtype: Any) -> np.ndarray:
         """The codes of the rows of ``X`` (validated), as ``dtype``."""
         return self.run(_encode, X, dtype)
 
-    def decode(self, Z, dtype) -> np.ndarray:
+    def decode(self, Z: Any, dtype: Any) -> np.ndarray:
         """The reconstructions' means of codes ``Z``, in the scaled space, as ``dtype``."""
         return self.run(self.spec.mean_output, Z, dtype, scaled_input=False)
 

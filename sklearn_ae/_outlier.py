@@ -1,7 +1,9 @@
 """AutoencoderOutlierDetector: anomaly detection by reconstruction, with scikit-learn's outlier API."""
 
 import warnings
+from collections.abc import Iterator
 from numbers import Integral, Real
+from typing import Any, TypeVar
 
 import numpy as np
 import scipy.sparse as sp
@@ -28,6 +30,7 @@ from ._likelihood import fit_gaussian
 from ._network import INFERENCE_BATCH_SIZE
 from ._seeding import seed_from
 from ._transformer import AutoencoderTransformer
+from ._typing import ArrayLike, NDArray
 
 # Floors of the per-feature residual scale, relative to the mean scale and absolute
 # (in units of the feature's training standard deviation).
@@ -43,7 +46,7 @@ _TIE_TOLERANCE = 1e-12
 _INTERRUPTED = "Training was interrupted"
 
 
-def _default_estimator(n_features):
+def _default_estimator(n_features: int) -> AutoencoderTransformer:
     """The autoencoder used when ``estimator=None``, measured on the ODDS sets (see ``benchmarks``).
 
     Every setting the measurements relied on is explicit, so that a change of
@@ -68,26 +71,26 @@ def _default_estimator(n_features):
     )
 
 
-def _positive_median(values):
+def _positive_median(values: ArrayLike) -> float:
     """The median of non-negative ``values``, or 1 where it is 0 (a perfect fit)."""
     median = float(np.median(values))
     return median if median > 0 else 1.0
 
 
-def _robust_spread(values, median):
+def _robust_spread(values: NDArray, median: float) -> float:
     """``1.4826 * MAD`` of ``values`` about ``median``; ``median`` where the MAD is 0 (most rows alike)."""
     spread = _MAD_TO_STD * float(np.median(np.abs(values - median)))
     return spread if spread > 0 else median
 
 
-def _distinct(values):
+def _distinct(values: ArrayLike) -> NDArray:
     """The sorted distinct ``values``: values equal up to a relative ``_TIE_TOLERANCE`` count once."""
     values = np.sort(values)
     gaps = np.diff(values) > _TIE_TOLERANCE * np.maximum(1.0, np.abs(values[1:]))
     return values[np.r_[True, gaps]]
 
 
-def _fit_member(member, X):
+def _fit_member(member: Any, X: Any) -> bool:
     """Fit ``member`` on ``X``; return True when Ctrl-C interrupted its training.
 
     The autoencoders catch Ctrl-C themselves and return with a warning: it
@@ -99,6 +102,9 @@ def _fit_member(member, X):
     for w in caught:
         warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
     return any(issubclass(w.category, UserWarning) and str(w.message).startswith(_INTERRUPTED) for w in caught)
+
+
+_Self = TypeVar("_Self", bound="AutoencoderOutlierDetector")
 
 
 class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
@@ -269,7 +275,9 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         "random_state": ["random_state"],
     }
 
-    def __init__(self, estimator=None, *, contamination="auto", measure="distance", n_estimators=1, random_state=None):
+    def __init__(
+        self, estimator=None, *, contamination="auto", measure="distance", n_estimators=1, random_state=None
+    ) -> None:
         self.estimator = estimator
         self.contamination = contamination
         self.measure = measure
@@ -278,7 +286,7 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
 
     # ---------------------------------------------------------------- fitting
     @_fit_context(prefer_skip_nested_validation=False)  # the copies validate their own parameters
-    def fit(self, X, y=None):
+    def fit(self: _Self, X: ArrayLike, y: object = None) -> _Self:
         """Train the copies of ``estimator`` on ``X`` and set the threshold ``offset_``.
 
         Ctrl-C during the training of an autoencoder stops the whole fit,
@@ -307,7 +315,7 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         """
         return keep_state_on_failure(self, self._fit, X)
 
-    def _fit(self, X):
+    def _fit(self, X: Any) -> "AutoencoderOutlierDetector":
         X = validate_data(self, X, accept_sparse="csr", dtype=[np.float64, np.float32])
         template = _default_estimator(X.shape[1]) if self.estimator is None else self.estimator
         if self.measure == "likelihood" and not hasattr(template, "score_samples"):
@@ -379,7 +387,7 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         return self
 
     @staticmethod
-    def _auto_offset(scores):
+    def _auto_offset(scores: NDArray) -> float:
         """The "auto" threshold: a robust z-score of 2 of the distinct training scores (see ``contamination``)."""
         distinct = _distinct(scores)
         median = np.median(distinct)
@@ -387,7 +395,7 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         return float(median - _AUTO_Z * spread)
 
     # -------------------------------------------------------------- inference
-    def _codes_and_residuals(self, member, X):
+    def _codes_and_residuals(self, member: Any, X: Any) -> Iterator[tuple[NDArray, NDArray]]:
         """Per batch of rows of validated ``X``: the codes and the residuals ``(x - x_hat) / feature_scales_``.
 
         Rows go through ``member.transform`` and ``member.inverse_transform``
@@ -400,7 +408,7 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
             recon = np.asarray(member.inverse_transform(Z), dtype=np.float64)
             yield Z, residuals(NUMPY, batch, recon, self.feature_scales_)
 
-    def _member_batches(self, X):
+    def _member_batches(self, X: Any) -> Iterator[list[tuple[NDArray, NDArray, MemberStats]]]:
         """Per batch of rows: per copy, its codes, its residuals and its :class:`MemberStats`."""
         members = list(zip(self.estimators_, member_stats(self), strict=True))
         for batch in iter_row_batches(X, sparse_batch_rows(X, INFERENCE_BATCH_SIZE)):
@@ -410,7 +418,7 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
                 outputs.append((Z, R, stats))
             yield outputs
 
-    def _score(self, X):
+    def _score(self, X: Any) -> NDArray:
         """``score_samples`` of validated ``X``; memory bounded by a batch of rows."""
         if self.measure_ == "likelihood":  # the copies score batch by batch themselves
             return np.mean([member.score_samples(X) for member in self.estimators_], axis=0).astype(np.float64)
@@ -421,11 +429,11 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
             scores.append(detector_score(NUMPY, members))
         return np.concatenate(scores)
 
-    def _check_input(self, X):
+    def _check_input(self, X: ArrayLike) -> Any:
         check_is_fitted(self)
         return validate_data(self, X, accept_sparse="csr", dtype=[np.float64, np.float32], reset=False)
 
-    def score_samples(self, X):
+    def score_samples(self, X: ArrayLike) -> NDArray:
         """Normality of each row: higher is more normal (see the ``measure`` parameter).
 
         Parameters
@@ -446,7 +454,7 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         """
         return self._score(self._check_input(X))
 
-    def decision_function(self, X):
+    def decision_function(self, X: ArrayLike) -> NDArray:
         """``score_samples(X) - offset_``: negative for outliers, positive for inliers.
 
         Parameters
@@ -461,7 +469,7 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         """
         return decision(NUMPY, self.score_samples(X), self.offset_)
 
-    def predict(self, X):
+    def predict(self, X: ArrayLike) -> NDArray:
         """Label each row: +1 for an inlier, -1 for an outlier.
 
         Parameters
@@ -479,7 +487,7 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         labels[decision < 0] = -1
         return labels
 
-    def feature_errors(self, X):
+    def feature_errors(self, X: ArrayLike) -> NDArray:
         """Reconstruction error of each row per feature: which features make a row abnormal.
 
         The error of feature ``j`` is ``|x_j - x̂_j| / (σ_j s_j)``, with
@@ -506,7 +514,7 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
             errors.append(NUMPY.average([feature_errors(NUMPY, R, stats.residual_scale) for _, R, stats in batch]))
         return np.concatenate(errors)
 
-    def __sklearn_tags__(self):
+    def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True if self.estimator is None else get_tags(self.estimator).input_tags.sparse
         return tags

@@ -7,7 +7,8 @@ data on disk. :func:`pca_noise_variance` gives PCA's residual variance alone
 (the eigenvalues, no eigenvectors), for the checks against PCA after a fit.
 """
 
-from typing import NamedTuple
+from collections.abc import Iterator
+from typing import Any, NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
@@ -17,6 +18,7 @@ from sklearn.utils.extmath import svd_flip
 
 from ._data import SPARSE_BATCH_NUMBERS, InputScaling, iter_row_batches, scale_rows
 from ._streaming import StreamedArray
+from ._typing import NDArray
 
 
 class PCAStart(NamedTuple):
@@ -28,7 +30,7 @@ class PCAStart(NamedTuple):
     noise_variance_: float
 
 
-def scaled_covariance(X, scaling, batch_size=4096):
+def scaled_covariance(X: Any, scaling: InputScaling, batch_size: int = 4096) -> tuple[Any, Any]:
     """Mean and covariance (ddof=1) of the scaled rows of ``X``, accumulated over row batches (two passes).
 
     Sparse rows are densified ``SPARSE_BATCH_NUMBERS`` numbers at a time and
@@ -39,7 +41,7 @@ def scaled_covariance(X, scaling, batch_size=4096):
     if sp.issparse(X):
         return _sparse_scaled_covariance(X, scaling, max(1, min(batch_size, SPARSE_BATCH_NUMBERS // X.shape[1])))
 
-    def batches():
+    def batches() -> Iterator[NDArray]:
         return (scale_rows(b, scaling.offset, scaling.scale, np.float64) for b in iter_row_batches(X, batch_size))
 
     mean = sum(b.sum(axis=0) for b in batches()) / n_samples
@@ -47,8 +49,8 @@ def scaled_covariance(X, scaling, batch_size=4096):
     return mean, covariance
 
 
-def _sparse_scaled_covariance(X, scaling, rows):
-    def batches():
+def _sparse_scaled_covariance(X: Any, scaling: InputScaling, rows: int) -> tuple[NDArray, NDArray]:
+    def batches() -> Iterator[NDArray]:
         for b in iter_row_batches(X, rows):
             dense = b.toarray().astype(np.float64, copy=False)
             dense -= scaling.offset
@@ -68,7 +70,7 @@ def _sparse_scaled_covariance(X, scaling, rows):
     return mean, covariance
 
 
-def scaled_pca(X, scaling, n_components, batch_size=4096):
+def scaled_pca(X: Any, scaling: InputScaling, n_components: int, batch_size: int = 4096) -> PCAStart:
     """PCA with ``min(n_components, n_samples, n_features)`` components of the scaled ``X``, as a :class:`PCAStart`.
 
     With up to 2000 features the covariance is accumulated over row batches
@@ -101,7 +103,7 @@ def scaled_pca(X, scaling, n_components, batch_size=4096):
     return PCAStart(components[:k], mean, eigenvalues[:k], noise_variance)
 
 
-def pca_noise_variance(X, offset, scale, n_components, batch_size=1024):
+def pca_noise_variance(X: Any, offset: NDArray, scale: NDArray, n_components: int, batch_size: int = 1024) -> float:
     """PCA's noise variance at width ``n_components`` of the rows of ``X`` scaled by ``offset`` and ``scale``.
 
     The mean of the ``d - k`` smallest eigenvalues of the covariance (as

@@ -32,16 +32,16 @@ class Registered(NamedTuple):
     onnx: str
 
     @property
-    def name(self):
+    def name(self) -> str:
         """The class name."""
         return self.cls.__name__
 
     @property
-    def public_name(self):
+    def public_name(self) -> str:
         return f"sklearn_ae.{self.name}"
 
     @property
-    def onnx_alias(self):
+    def onnx_alias(self) -> str:
         """The operator name skl2onnx knows the converter by."""
         return f"SklearnAE{self.name}"
 
@@ -53,11 +53,11 @@ ESTIMATORS = (
 )
 
 
-def estimator_classes():
+def estimator_classes() -> dict[str, type]:
     """sklearn-ae's estimator classes by public name (``sklearn_ae.AutoencoderTransformer``), in registry order."""
     return {entry.public_name: entry.cls for entry in ESTIMATORS}
 
 
-def names():
+def names() -> str:
     """The class names, in registry order, for messages: ``AutoencoderTransformer, VAETransformer, ...``."""
     return ", ".join(entry.name for entry in ESTIMATORS)

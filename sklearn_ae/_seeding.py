@@ -9,7 +9,9 @@ a thread equals the same fit alone.
 """
 
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import numpy as np
 import torch
@@ -18,7 +20,7 @@ import torch
 _GLOBAL_RNG_LOCK = threading.RLock()
 
 
-def seed_from(random_state):
+def seed_from(random_state: Any) -> int:
     """An int seed for torch from ``random_state``, never drawing from numpy's global RNG."""
     if random_state is None:
         return int(np.random.SeedSequence().generate_state(1)[0]) >> 1  # Python ints: numpy 1.x refuses uint >> int
@@ -27,12 +29,12 @@ def seed_from(random_state):
     return int(random_state)
 
 
-def call_seed(seed, call):
+def call_seed(seed: int, call: int) -> int:
     """The seed of the ``call``-th ``partial_fit`` epoch, derived from the estimator's seed."""
     return int(np.random.SeedSequence([seed, call]).generate_state(1, dtype=np.uint64)[0]) >> 1
 
 
-def resolve_device(device):
+def resolve_device(device: str) -> str:
     """The torch device of the ``device`` parameter: ``"auto"`` is CUDA where available, else the CPU."""
     if device == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
@@ -42,7 +44,7 @@ def resolve_device(device):
 
 
 @contextmanager
-def seeded_torch(seed, device):
+def seeded_torch(seed: int, device: str | torch.device) -> Iterator[None]:
     """Hold torch's global generator, seeded with ``seed``, and restore the caller's state afterwards.
 
     skorch and torch draw from torch's global generator: seeded fits hold it

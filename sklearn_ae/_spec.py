@@ -27,13 +27,17 @@ the parameter in ``__init__`` and its docstring. Nothing in the builders
 changes.
 """
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from numbers import Integral, Real
+from typing import Any
 
 import numpy as np
+import torch
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ._losses import PENALTIES, AutoencoderLoss, VAELoss
+from ._data import FittedScaling, InputScaling
+from ._losses import PENALTIES, AutoencoderLoss, Penalty, VAELoss
 from .nn import ConvAutoencoder, CorruptionConfig, CustomAutoencoder, DenseAutoencoder, VariationalAutoencoder
 from .nn._conv import parse_image_shape
 
@@ -56,10 +60,10 @@ class Variant:
     """
 
     constraints: dict
-    penalty: str = None
+    penalty: str | None = None
     penalty_arguments: dict = field(default_factory=dict)
 
-    def build_penalty(self, params):
+    def build_penalty(self, params: dict[str, Any]) -> Penalty | None:
         """The penalty that the estimator parameters ``params`` ask for, or None (no penalty, or a weight of 0)."""
         if self.penalty is None:
             return None
@@ -114,12 +118,12 @@ VARIANTS = {
 AUTO_HIDDEN_LAYER_SIZES = {"dense": (512, 128), "conv": (16, 32, 64)}
 
 
-def variant_constraints(variants):
+def variant_constraints(variants: Iterable[str]) -> dict[str, list[Any]]:
     """The ``_parameter_constraints`` entries of the variant groups ``variants``."""
     return {name: rule for group in variants for name, rule in VARIANTS[group].constraints.items()}
 
 
-def active_penalties(params, variants):
+def active_penalties(params: dict[str, Any], variants: Iterable[str]) -> tuple[Penalty, ...]:
     """The penalties of the variant groups ``variants`` that the estimator parameters ``params`` switch on.
 
     Parameters
@@ -155,9 +159,9 @@ class CorruptionSpec:
 
     kind: str
     level: float
-    mask_value: object = 0.0
+    mask_value: float | str = 0.0
 
-    def module_kwargs(self, scaling):
+    def module_kwargs(self, scaling: InputScaling) -> dict[str, CorruptionConfig]:
         """The module's ``corruption`` argument, in the scaled space the network sees.
 
         Parameters
@@ -218,27 +222,27 @@ class NetworkSpec:
     criterion: type
     criterion_kwargs: dict
     parts: tuple
-    scaling: object
+    scaling: str | FittedScaling | None
     init: str
     output: str = "identity"
-    corruption: CorruptionSpec = None
-    unit_interval: str = None
+    corruption: CorruptionSpec | None = None
+    unit_interval: str | None = None
     callbacks: tuple = field(default=())
 
-    def mean_output(self, module, z):
+    def mean_output(self, module: Any, z: torch.Tensor) -> torch.Tensor:
         """The reconstruction's mean (in the scaled space) at codes ``z``."""
         out = module.decode(z)
         return out.sigmoid() if self.output == "sigmoid" else out
 
 
 # ----------------------------------------------------------------- pieces
-def _positive_int(value, name):
+def _positive_int(value: Any, name: str) -> int:
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, Integral) or value < 1:
         raise ValueError(f"{name} must be a positive int, got {value!r}.")
     return int(value)
 
 
-def hidden_layer_sizes(value, kind):
+def hidden_layer_sizes(value: Any, kind: str) -> tuple[int, ...]:
     """``hidden_layer_sizes`` as a tuple of positive ints; ``"auto"`` depends on the network ``kind``."""
     if isinstance(value, str):
         return AUTO_HIDDEN_LAYER_SIZES["conv" if kind == "conv" else "dense"]
@@ -251,14 +255,14 @@ def hidden_layer_sizes(value, kind):
         raise ValueError(f"hidden_layer_sizes must be a sequence of positive ints, got {value!r}.") from None
 
 
-def _corruption(params):
+def _corruption(params: dict[str, Any]) -> CorruptionSpec | None:
     # the level's range is checked by sklearn_ae.nn.CorruptionConfig
     if params["noise"] is None:
         return None
     return CorruptionSpec(params["noise"], float(params["noise_level"]), params["mask_value"])
 
 
-def _resolve_init(init, default, kind):
+def _resolve_init(init: str, default: str, kind: str) -> str:
     if init == "auto":
         return default
     if init == "pca" and kind != "dense":
@@ -267,7 +271,7 @@ def _resolve_init(init, default, kind):
     return init
 
 
-def _network_kind(params):
+def _network_kind(params: dict[str, Any]) -> str:
     if params["encoder"] is not None or params["decoder"] is not None:
         if params["encoder"] is None or params["decoder"] is None:
             raise ValueError("A custom network needs both encoder and decoder (torch.nn.Module classes).")
@@ -280,7 +284,7 @@ def _network_kind(params):
 
 
 # --------------------------------------------------------------- builders
-def autoencoder_spec(params, n_features, variants):
+def autoencoder_spec(params: dict[str, Any], n_features: int, variants: Sequence[str]) -> NetworkSpec:
     """The network of :class:`~sklearn_ae.AutoencoderTransformer` with parameters ``params``.
 
     Parameters
@@ -315,6 +319,7 @@ def autoencoder_spec(params, n_features, variants):
             )
     init = _resolve_init(params["init"], "random" if bce or kind != "dense" else "pca", kind)
     sizes = {"n_features": n_features, "n_components": _positive_int(params["n_components"], "n_components")}
+    module: type[torch.nn.Module]
     if kind == "custom":
         module, module_kwargs = (
             CustomAutoencoder,
@@ -352,7 +357,9 @@ def autoencoder_spec(params, n_features, variants):
     )
 
 
-def vae_spec(params, n_features, variants, callbacks=()):
+def vae_spec(
+    params: dict[str, Any], n_features: int, variants: Sequence[str], callbacks: Iterable[tuple[str, Any]] = ()
+) -> NetworkSpec:
     """The network of :class:`~sklearn_ae.VAETransformer` with parameters ``params``.
 
     Parameters
@@ -397,5 +404,5 @@ def vae_spec(params, n_features, variants, callbacks=()):
     )
 
 
-def _resolve_scaling(scaling, default):
+def _resolve_scaling(scaling: Any, default: str | None) -> Any:
     return default if scaling == "auto" else scaling

@@ -18,7 +18,8 @@ so that a model shipped between processes continues training exactly.
 
 import json
 import math
-from typing import NamedTuple
+from collections.abc import Mapping
+from typing import Any, NamedTuple
 
 import numpy as np
 import torch
@@ -43,22 +44,24 @@ class NetState(NamedTuple):
         The optimizer's state, where it is kept.
     """
 
-    tensors: dict
-    aliases: dict
+    tensors: dict[str, torch.Tensor]
+    aliases: dict[str, str]
     history: str
     validation_seed: int
     optimizer: "OptimizerState | None" = None
 
 
-def _json_default(value):
+def _json_default(value: object) -> Any:
     if isinstance(value, (np.generic, torch.Tensor)):
         return value.item()
     raise TypeError(f"Cannot write {type(value).__name__} to the training history as JSON.")
 
 
-def net_state(net):
+def net_state(net: Any) -> NetState:
     """The :class:`NetState` of a fitted skorch ``net``."""
-    tensors, aliases, seen = {}, {}, {}
+    tensors: dict[str, torch.Tensor] = {}
+    aliases: dict[str, str] = {}
+    seen: dict[tuple, str] = {}
     for name, tensor in net.module_.state_dict().items():
         tensor = tensor.detach()
         key = (tensor.untyped_storage().data_ptr(), tensor.storage_offset(), tuple(tensor.shape), tensor.stride())
@@ -72,7 +75,7 @@ def net_state(net):
     return NetState(tensors, aliases, history, int(getattr(net, "validation_seed", 0)))
 
 
-def check_net_record(record, keys, what="The saved network state"):
+def check_net_record(record: object, keys: tuple[str, ...], what: str = "The saved network state") -> None:
     """Raise ``ValueError`` unless ``record`` is a dict with exactly the ``keys`` and, optionally, ``"optimizer"``.
 
     The one schema check of a saved network: the estimators' pickled state
@@ -84,14 +87,14 @@ def check_net_record(record, keys, what="The saved network state"):
         raise ValueError(f"{what} must have exactly the keys {sorted(keys)} and, optionally, 'optimizer'.")
 
 
-def weights_to_bytes(state):
+def weights_to_bytes(state: NetState) -> bytes:
     """The weights of ``state`` as safetensors bytes; the aliases go in its metadata."""
     from safetensors.torch import save
 
     return save(state.tensors, metadata={"aliases": json.dumps(state.aliases, sort_keys=True)})
 
 
-def weights_from_bytes(data):
+def weights_from_bytes(data: object) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
     """``(tensors, aliases)`` read from :func:`weights_to_bytes`'s bytes; no code runs."""
     from safetensors.torch import load
 
@@ -109,7 +112,7 @@ def weights_from_bytes(data):
     return tensors, aliases
 
 
-def _safetensors_metadata(data):
+def _safetensors_metadata(data: bytes) -> dict[str, str]:
     """The ``__metadata__`` of safetensors bytes (the JSON header, read without loading tensors)."""
     n = int.from_bytes(data[:8], "little")
     header = json.loads(data[8 : 8 + n])
@@ -120,7 +123,7 @@ def _safetensors_metadata(data):
 RECORD_KEYS = ("weights", "history", "validation_seed")
 
 
-def net_state_to_record(state):
+def net_state_to_record(state: NetState) -> dict[str, Any]:
     """A :class:`NetState` as the plain record that pickle, ``copy.deepcopy`` and skops store (bytes and JSON)."""
     record = {"weights": weights_to_bytes(state), "history": state.history, "validation_seed": state.validation_seed}
     if state.optimizer is not None:
@@ -128,7 +131,7 @@ def net_state_to_record(state):
     return record
 
 
-def net_state_from_record(record):
+def net_state_from_record(record: Any) -> NetState:
     """The :class:`NetState` of :func:`net_state_to_record`'s record; ``ValueError`` when malformed, no code runs."""
     check_net_record(record, RECORD_KEYS)
     tensors, aliases = weights_from_bytes(record["weights"])
@@ -136,7 +139,9 @@ def net_state_from_record(record):
     return NetState(tensors, aliases, record["history"], int(record["validation_seed"]), optimizer)
 
 
-def check_weights(expected, tensors, aliases):
+def check_weights(
+    expected: Mapping[str, torch.Tensor], tensors: Mapping[str, torch.Tensor], aliases: object
+) -> dict[str, torch.Tensor]:
     """Raise ``ValueError`` unless ``tensors`` and ``aliases`` fill exactly the ``expected`` state_dict.
 
     ``expected`` maps names to tensors of the right shape and dtype (on any
@@ -175,11 +180,11 @@ class OptimizerState(NamedTuple):
     hyperparameters, as ``Optimizer.state_dict`` gives them).
     """
 
-    tensors: dict
-    document: dict
+    tensors: dict[str, torch.Tensor]
+    document: dict[str, Any]
 
 
-def optimizer_state(optimizer):
+def optimizer_state(optimizer: torch.optim.Optimizer) -> "OptimizerState | None":
     """The :class:`OptimizerState` of a torch ``optimizer`` (the tensors are CPU copies), or None.
 
     None when the state is not per-parameter tensors of the parameters'
@@ -189,7 +194,8 @@ def optimizer_state(optimizer):
     """
     state = optimizer.state_dict()
     params = [p for group in optimizer.param_groups for p in group["params"]]
-    tensors, values = {}, {}
+    tensors: dict[str, torch.Tensor] = {}
+    values: dict[str, Any] = {}
     for index, entries in state["state"].items():
         for key, value in entries.items():
             name = f"{index}.{key}"
@@ -206,11 +212,11 @@ def optimizer_state(optimizer):
     return OptimizerState(tensors, document)
 
 
-def _is_plain_scalar(value):
+def _is_plain_scalar(value: object) -> bool:
     return value is None or isinstance(value, (bool, int, float))
 
 
-def _same_kind(value, expected):
+def _same_kind(value: object, expected: object) -> bool:
     """Whether a saved hyperparameter ``value`` is of the kind of the fresh optimizer's ``expected``."""
     if isinstance(expected, bool) or expected is None:  # flags; None means "let torch choose" (foreach, fused)
         return isinstance(value, bool) or value is None
@@ -225,7 +231,7 @@ def _same_kind(value, expected):
     return False
 
 
-def load_optimizer_state(optimizer, state):
+def load_optimizer_state(optimizer: torch.optim.Optimizer, state: OptimizerState) -> None:
     """Load an :class:`OptimizerState` into ``optimizer``, a fresh optimizer of the same network; no code runs.
 
     Checked first, with a ``ValueError`` naming what is wrong: the groups
@@ -260,7 +266,7 @@ def load_optimizer_state(optimizer, state):
     params = [p for group in optimizer.param_groups for p in group["params"]]  # state_dict's index order
     if not isinstance(values, dict):
         raise ValueError("The optimizer state's values must be an object.")
-    entries = {}
+    entries: dict[int, dict[str, Any]] = {}
     for name, value in [*state.tensors.items(), *values.items()]:
         index, _, key = str(name).partition(".")
         if not (index.isdigit() and int(index) < len(params) and key):
@@ -280,7 +286,7 @@ def load_optimizer_state(optimizer, state):
     optimizer.load_state_dict({"state": entries, "param_groups": merged})
 
 
-def optimizer_to_plain(state):
+def optimizer_to_plain(state: OptimizerState) -> dict[str, Any]:
     """An :class:`OptimizerState` as plain data: its tensors as safetensors bytes and its document as JSON.
 
     Kept by pickle, ``copy.deepcopy`` and skops (and, as tensors in the file,
@@ -293,7 +299,7 @@ def optimizer_to_plain(state):
     return {"tensors": save(state.tensors), "document": json.dumps(state.document)}
 
 
-def optimizer_from_plain(plain):
+def optimizer_from_plain(plain: object) -> OptimizerState:
     """The :class:`OptimizerState` of :func:`optimizer_to_plain`'s data; ``ValueError`` when malformed, no code runs.
 
     It is checked against the optimizer when loaded (:func:`load_optimizer_state`).

@@ -16,19 +16,22 @@ When the data fits in one block the batches are exactly the in-memory ones.
 """
 
 import mmap
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 import torch
 from sklearn.utils.validation import validate_data
 
-from ._data import ScaledDataset, autoencoder_batch, iter_row_batches, scale_rows
+from ._data import ScaledDataset, Targets, autoencoder_batch, iter_row_batches, scale_rows
+from ._typing import ArrayLike, NDArray
 
 # Bytes of float32 rows per block read from disk for training: a block is read once per epoch.
 BLOCK_BYTES = 2**24
 
 
-def is_streamed(X):
+def is_streamed(X: object) -> bool:
     """Whether ``X`` is trained on out of core: a memmap, or a 2-D non-numpy array with a numeric dtype."""
     if isinstance(X, np.memmap):
         return True
@@ -52,7 +55,7 @@ class StreamedArray:
     finite. Only basic slices and integer arrays of rows are supported.
     """
 
-    def __init__(self, X):
+    def __init__(self, X: Any) -> None:
         if len(X.shape) != 2:
             raise ValueError(f"Expected a 2D array, got an array of shape {tuple(X.shape)} instead.")
         if X.shape[0] < 1:
@@ -66,10 +69,10 @@ class StreamedArray:
         kind = np.dtype(X.dtype)
         self.dtype = kind if kind in (np.float32, np.float64) else np.dtype(np.float64)
 
-    def __len__(self):
+    def __len__(self) -> int:
         return self.shape[0]
 
-    def __getitem__(self, rows):
+    def __getitem__(self, rows: Any) -> NDArray:
         if isinstance(rows, slice):
             block = self.X[rows]
         else:  # h5py and zarr read sorted rows; memmaps any
@@ -86,7 +89,7 @@ class StreamedArray:
         return block
 
 
-def _release_mapped_pages(X):
+def _release_mapped_pages(X: Any) -> None:
     """Drop a shared memory map's pages from the process's resident memory (the page cache keeps them).
 
     Read pages of a ``numpy.memmap`` stay resident, and counted in the
@@ -101,7 +104,7 @@ def _release_mapped_pages(X):
         mapping.madvise(mmap.MADV_DONTNEED)
 
 
-def check_streamed(estimator, X, *, reset):
+def check_streamed(estimator: Any, X: Any, *, reset: bool) -> "StreamedArray":
     """:class:`StreamedArray` of ``X``, with ``n_features_in_`` set (``reset``) or checked, as ``validate_data``."""
     X = StreamedArray(X)
     validate_data(estimator, X, skip_check_array=True, reset=reset)
@@ -114,33 +117,37 @@ class StreamedDataset(torch.utils.data.Dataset):
     ``block(i)`` is the float32 tensor of rows ``[i * block_rows, (i + 1) * block_rows)``, scaled.
     """
 
-    def __init__(self, X, offset, scale, block_rows):
+    def __init__(self, X: StreamedArray, offset: NDArray, scale: NDArray, block_rows: int) -> None:
         self.X, self.offset, self.scale, self.block_rows = X, offset, scale, block_rows
 
-    def __len__(self):
+    def __len__(self) -> int:
         return self.X.shape[0]
 
-    def block(self, i):
+    def block(self, i: int) -> torch.Tensor:
         rows = self.X[i * self.block_rows : (i + 1) * self.block_rows]
         out = np.empty(rows.shape, dtype=np.float32)
         for start in range(0, len(rows), 4096):  # float64 arithmetic, as in memory, 4096 rows at a time
             out[start : start + 4096] = scale_rows(rows[start : start + 4096], self.offset, self.scale)
         return torch.from_numpy(out)
 
-    def __getitems__(self, indices):  # random access, for completeness (training reads blocks)
+    def __getitems__(
+        self, indices: list[int]
+    ) -> tuple[torch.Tensor, Targets]:  # random access, for completeness (training reads blocks)
         return autoencoder_batch(torch.from_numpy(scale_rows(self.X[np.asarray(indices)], self.offset, self.scale)))
 
-    def __getitem__(self, index):
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, Targets]:
         X, y = self.__getitems__([index])
         return X[0], y.row(0)
 
 
-def block_rows_for(n_features, batch_size):
+def block_rows_for(n_features: int, batch_size: int) -> int:
     """Rows per training block: about :data:`BLOCK_BYTES` of float32, at least one batch."""
     return max(batch_size, BLOCK_BYTES // (4 * n_features))
 
 
-def make_loader(dataset, batch_size, shuffle=False, collate_fn=None, **kwargs):
+def make_loader(
+    dataset: Any, batch_size: int, shuffle: bool = False, collate_fn: Callable[..., Any] | None = None, **kwargs: Any
+) -> Iterable[Any]:
     """skorch's ``iterator_train`` and ``iterator_valid``: a ``DataLoader``, or a :class:`BlockLoader` (on disk)."""
     base = dataset.dataset if isinstance(dataset, torch.utils.data.Subset) else dataset
     if isinstance(base, StreamedDataset):
@@ -162,13 +169,14 @@ class BlockLoader:
     rows taken from it that wait for the next batch.
     """
 
-    def __init__(self, dataset, batch_size, shuffle=False):
+    def __init__(self, dataset: Any, batch_size: int, shuffle: bool = False) -> None:
         self.dataset, self.batch_size, self.shuffle = dataset, batch_size, shuffle
 
-    def __len__(self):
+    def __len__(self) -> int:
         return -(-len(self.dataset) // self.batch_size)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[tuple[torch.Tensor, Targets]]:
+        base: Any  # a StreamedDataset
         if isinstance(self.dataset, torch.utils.data.Subset):
             base, rows = self.dataset.dataset, np.asarray(self.dataset.indices)
         else:
@@ -206,7 +214,7 @@ class BlockLoader:
             yield autoencoder_batch(pending)
 
 
-def dataset_for(X, offset, scale, batch_size):
+def dataset_for(X: Any, offset: NDArray, scale: NDArray, batch_size: int) -> ScaledDataset | StreamedDataset:
     """The training dataset of ``X``: in memory (:class:`ScaledDataset`) or streamed (:class:`StreamedDataset`)."""
     if isinstance(X, StreamedArray):
         return StreamedDataset(X, offset, scale, block_rows_for(X.shape[1], batch_size))
@@ -216,10 +224,12 @@ def dataset_for(X, offset, scale, batch_size):
 class RunningMoments:
     """Mean and scatter matrix of rows given batch by batch (Chan et al.'s pairwise update), float64."""
 
-    def __init__(self):
-        self.n, self.mean, self.scatter = 0, None, None
+    def __init__(self) -> None:
+        self.n: int = 0
+        self.mean: Any = None
+        self.scatter: Any = None
 
-    def update(self, Z):
+    def update(self, Z: ArrayLike) -> None:
         Z = np.asarray(Z, dtype=np.float64)
         n, mean = len(Z), Z.mean(axis=0)
         scatter = (Z - mean).T @ (Z - mean)
@@ -233,6 +243,6 @@ class RunningMoments:
         self.n = total
 
 
-def streamed_rows(X):
+def streamed_rows(X: Any) -> Iterator[Any]:
     """Row slices of ``X``, a block (:data:`BLOCK_BYTES` of float32) each, for statistics over data on disk."""
     return iter_row_batches(X, max(2048, BLOCK_BYTES // (4 * X.shape[1])))

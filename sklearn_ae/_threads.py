@@ -24,6 +24,7 @@ the number once the network, and so the cost of a step, is known.
 
 import contextlib
 import threading
+from collections.abc import Iterator
 
 import torch
 
@@ -34,7 +35,7 @@ _lock = threading.RLock()
 _scopes = threading.local()  # .stack: the open scopes of this Python thread, innermost last
 
 
-def step_macs(module, batch_size):
+def step_macs(module: torch.nn.Module, batch_size: int) -> int:
     """Multiply-adds of one forward pass of ``batch_size`` rows through ``module``, from its weights' sizes.
 
     Counts every parameter once per row: exact for dense layers, a lower
@@ -43,18 +44,18 @@ def step_macs(module, batch_size):
     return batch_size * sum(p.numel() for p in module.parameters())
 
 
-def choose_threads(macs):
+def choose_threads(macs: int) -> int | None:
     """Threads for a fit whose steps cost ``macs`` multiply-adds: 1 for small steps, else None (unchanged)."""
     return 1 if macs < SMALL_STEP_MACS else None
 
 
 class _Scope:
-    def __init__(self):
-        self.torch_threads = None  # the caller's torch setting, once limit_threads changed it
+    def __init__(self) -> None:
+        self.torch_threads: int | None = None  # the caller's torch setting, once limit_threads changed it
 
 
 @contextlib.contextmanager
-def fit_scope():
+def fit_scope() -> Iterator[_Scope]:
     """The block (a fit) may call :func:`limit_threads`; at its end the caller's settings come back.
 
     Holds a lock for the block; see the module docstring for the process-wide caveat.
@@ -71,7 +72,7 @@ def fit_scope():
                 torch.set_num_threads(scope.torch_threads)
 
 
-def limit_threads(n_threads):
+def limit_threads(n_threads: int | None) -> None:
     """Use ``n_threads`` torch threads until the innermost :func:`fit_scope` of this thread ends.
 
     None, or a number at or above the current setting, changes nothing; so

@@ -1,6 +1,7 @@
 """AutoencoderTransformer: a drop-in replacement for PCA."""
 
-from typing import NamedTuple
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 import numpy as np
 import torch
@@ -18,9 +19,11 @@ from ._likelihood import (
     jacobian_batch_size,
     noise_variance,
 )
+from ._pca_start import PCAStart
 from ._routing import RoutedKwargsMixin
-from ._spec import autoencoder_spec, variant_constraints
+from ._spec import NetworkSpec, autoencoder_spec, variant_constraints
 from ._streaming import RunningMoments, StreamedArray, streamed_rows
+from ._typing import ArrayLike, NDArray
 
 
 @fill_doc
@@ -277,7 +280,7 @@ class AutoencoderTransformer(RoutedKwargsMixin, CodeTransformerMixin, BaseAutoen
         decoder=None,
         encoder_kwargs=None,
         decoder_kwargs=None,
-    ):
+    ) -> None:
         self.n_components = n_components
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -312,16 +315,16 @@ class AutoencoderTransformer(RoutedKwargsMixin, CodeTransformerMixin, BaseAutoen
         self.decoder_kwargs = decoder_kwargs
 
     # ------------------------------------------------------------- the hooks
-    def _network_spec(self, n_features):
+    def _network_spec(self, n_features: int) -> NetworkSpec:
         return autoencoder_spec(self.get_params(deep=False), n_features, self._variants)
 
-    def _after_fit(self, X, *, partial=False, pca=None):
+    def _after_fit(self, X: Any, *, partial: bool = False, pca: PCAStart | None = None) -> None:
         n_samples, n_features = X.shape
         k = self.n_components_
 
         network = self.network_
 
-        def code_and_residual(rows):
+        def code_and_residual(rows: Any) -> Any:
             return network.run(lambda m, x: _code_and_residual(m, x, network.mean_output), rows, np.float64)
 
         if isinstance(X, StreamedArray):  # data on disk: the codes' moments batch by batch, never all codes at once
@@ -346,7 +349,7 @@ class AutoencoderTransformer(RoutedKwargsMixin, CodeTransformerMixin, BaseAutoen
             check_fit(self, X, squared_error, pca_noise)  # warns when training did not beat PCA (_fitcheck.py)
 
     # ------------------------------------------------------------ public API
-    def score_samples(self, X):
+    def score_samples(self, X: ArrayLike) -> NDArray:
         """Log-likelihood of each row under the autoencoder's density model.
 
         The model is the nonlinear analogue of probabilistic PCA, in nats,
@@ -411,12 +414,12 @@ class AutoencoderTransformer(RoutedKwargsMixin, CodeTransformerMixin, BaseAutoen
         return log_p - np.log(self.scaling_scale_).sum()
 
 
-def _off_manifold(n_features, n_components):
+def _off_manifold(n_features: int, n_components: int) -> int:
     """Directions the residual lives in: ``d - k`` off the decoded surface, or all ``d`` when ``k >= d``."""
     return n_features - n_components if n_components < n_features else n_features
 
 
-def _validation_rows(net, n_samples):
+def _validation_rows(net: Any, n_samples: int) -> NDArray | None:
     """Indices of the training rows that ``net`` held out for early stopping, or None when it held none out.
 
     The split is the net's own ``train_split`` (seeded), replayed on the row indices.
@@ -442,12 +445,16 @@ class LikelihoodTerms(NamedTuple):
     half_log_volume: torch.Tensor
 
 
-def _code_and_residual(module, x, mean_output):
+def _code_and_residual(
+    module: Any, x: torch.Tensor, mean_output: Callable[[Any, torch.Tensor], torch.Tensor]
+) -> CodeResidual:
     z = module.encode(x)
     return CodeResidual(z, ((x - mean_output(module, z)) ** 2).sum(dim=1))
 
 
-def _likelihood_terms(module, x, mean_output):
+def _likelihood_terms(
+    module: Any, x: torch.Tensor, mean_output: Callable[[Any, torch.Tensor], torch.Tensor]
+) -> LikelihoodTerms:
     code, squared_error = _code_and_residual(module, x, mean_output)
     if code.shape[1] < x.shape[1]:
         volume = half_log_volume(lambda c: mean_output(module, c), code)

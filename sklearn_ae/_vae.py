@@ -3,7 +3,7 @@
 import math
 import warnings
 from numbers import Integral, Real
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import torch
@@ -15,9 +15,11 @@ from ._base import BaseAutoencoder, CodeTransformerMixin
 from ._docstrings import fill_doc
 from ._likelihood import activation_width
 from ._losses import bernoulli_nll, gaussian_nll
+from ._pca_start import PCAStart
 from ._seeding import seed_from
-from ._spec import vae_spec, variant_constraints
+from ._spec import NetworkSpec, vae_spec, variant_constraints
 from ._streaming import RunningMoments, StreamedArray, streamed_rows
+from ._typing import ArrayLike, NDArray, RandomStateLike
 
 # A latent unit is active when the variance over the data of its posterior
 # mean exceeds this (Burda et al., 2016).
@@ -37,13 +39,13 @@ class KLWarmup(Callback):
     only: validation losses (and early stopping) always use the full ``beta``.
     """
 
-    def __init__(self, epochs):
+    def __init__(self, epochs: int) -> None:
         self.epochs = epochs
 
-    def on_epoch_begin(self, net, **kwargs):
+    def on_epoch_begin(self, net: Any, **kwargs: Any) -> None:
         net.criterion_.warmup = min(1.0, len(net.history) / self.epochs)
 
-    def on_train_end(self, net, **kwargs):
+    def on_train_end(self, net: Any, **kwargs: Any) -> None:
         net.criterion_.warmup = 1.0
 
 
@@ -280,7 +282,7 @@ class VAETransformer(CodeTransformerMixin, BaseAutoencoder):
         mask_value=0.0,
         sparsity=0.0,
         sparsity_target=None,
-    ):
+    ) -> None:
         self.n_components = n_components
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -310,18 +312,18 @@ class VAETransformer(CodeTransformerMixin, BaseAutoencoder):
         self.sparsity_target = sparsity_target
 
     # ------------------------------------------------------------- the hooks
-    def _network_spec(self, n_features):
+    def _network_spec(self, n_features: int) -> NetworkSpec:
         warmup = (("kl_warmup", KLWarmup(self.kl_warmup_epochs)),) if self.kl_warmup_epochs else ()
         return vae_spec(self.get_params(deep=False), n_features, self._variants, callbacks=warmup)
 
-    def _after_fit(self, X, *, partial=False, pca=None):
+    def _after_fit(self, X: Any, *, partial: bool = False, pca: PCAStart | None = None) -> None:
         self._score_seed = seed_from(self.random_state)
         direction = np.random.default_rng([self._score_seed, 1]).standard_normal(X.shape[1])
         self._score_direction = direction / np.linalg.norm(direction)
         network = self.network_
-        module = network.module
+        module: Any = network.module  # a VariationalAutoencoder
         if module.log_noise_variance is None:
-            self.noise_variance_ = None
+            self.noise_variance_: NDArray | None = None
         else:
             variance = torch.exp(module.log_noise_variance.detach()).cpu().double().numpy()
             with np.errstate(over="ignore"):  # data in units near 1e160: the variance itself exceeds float64 (inf)
@@ -345,7 +347,7 @@ class VAETransformer(CodeTransformerMixin, BaseAutoencoder):
             )
 
     # ------------------------------------------------------------ public API
-    def posterior(self, X):
+    def posterior(self, X: ArrayLike) -> tuple[NDArray, NDArray]:
         """Mean and standard deviation of the Gaussian posterior ``q(z|x)``.
 
         Parameters
@@ -363,7 +365,7 @@ class VAETransformer(CodeTransformerMixin, BaseAutoencoder):
         X = self._check_input(X)
         return self.network_.run(_posterior, X, X.dtype)
 
-    def sample(self, n_samples=1, random_state=None, noise=False):
+    def sample(self, n_samples: int = 1, random_state: RandomStateLike = None, noise: bool = False) -> NDArray:
         """Draw new rows from the model: ``z ~ N(0, I)``, then the decoder.
 
         Parameters
@@ -402,7 +404,7 @@ class VAETransformer(CodeTransformerMixin, BaseAutoencoder):
                 Xs = Xs + rng.standard_normal(Xs.shape) * np.sqrt(variance)
         return network.unscale(Xs)
 
-    def score_samples(self, X):
+    def score_samples(self, X: ArrayLike) -> NDArray:
         """Lower bound on each row's log-likelihood, in nats: the ELBO or the IWAE bound.
 
         With ``k = n_importance_samples``, ``x`` a row in the scaled space
@@ -462,7 +464,7 @@ class VAETransformer(CodeTransformerMixin, BaseAutoencoder):
             log_p = log_p - np.log(self.scaling_scale_).sum()
         return log_p
 
-    def _score_noise(self, x, k):
+    def _score_noise(self, x: torch.Tensor, k: int) -> torch.Tensor:
         """The ``eps`` of :meth:`score_samples` for the scaled rows ``x``: a tensor (n_rows, k, n_components_).
 
         Continuous in the row (see :meth:`score_samples`): the draws of the
@@ -474,7 +476,7 @@ class VAETransformer(CodeTransformerMixin, BaseAutoencoder):
         steps = np.floor(t)
         angle = 0.5 * np.pi * (t - steps)
 
-        def draws(step):
+        def draws(step: int) -> NDArray:
             rng = np.random.default_rng([self._score_seed, int(step) % 2**63])
             return rng.standard_normal((k, self.n_components_))
 
@@ -491,12 +493,12 @@ class Posterior(NamedTuple):
     std: torch.Tensor
 
 
-def _posterior(module, x):
+def _posterior(module: Any, x: torch.Tensor) -> Posterior:
     mean, log_var = module.encode_distribution(x)
     return Posterior(mean, torch.exp(0.5 * log_var))
 
 
-def _importance_weighted_bound(module, x, eps):
+def _importance_weighted_bound(module: Any, x: torch.Tensor, eps: torch.Tensor) -> torch.Tensor:
     """``log mean_j p(x|z_j) p(z_j) / q(z_j|x)`` per row of ``x``, with ``z_j = mu + sigma * eps[:, j]``."""
     n_rows, n_features = x.shape
     _, k, n_components = eps.shape

@@ -19,6 +19,7 @@ distributed with PyOD.
 """
 
 import gzip
+import os
 from pathlib import Path
 
 import numpy as np
@@ -42,7 +43,7 @@ ODDS_NAMES = (
 _MNIST_FILES = ("mnist_5k.csv.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
 
 
-def _existing_file(data_home, subfolder, filename):
+def _existing_file(data_home: str | os.PathLike[str], subfolder: str, filename: str) -> Path:
     """Path of ``data_home/subfolder/filename``; a FileNotFoundError naming it if absent."""
     if data_home is None:
         raise TypeError("data_home must be the path of the folder holding the data files, got None.")
@@ -55,7 +56,7 @@ def _existing_file(data_home, subfolder, filename):
     return path
 
 
-def _read_idx(path):
+def _read_idx(path: str | os.PathLike[str]) -> np.ndarray:
     """Read a gzipped IDX file of unsigned bytes (the MNIST format)."""
     with gzip.open(path, "rb") as f:
         data = f.read()
@@ -69,7 +70,9 @@ def _read_idx(path):
     return np.frombuffer(data, dtype=np.uint8, offset=offset).reshape(shape)
 
 
-def load_mnist(data_home, *, scale=True):
+def load_mnist(
+    data_home: str | os.PathLike[str], *, scale: bool = True
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Load the MNIST split used by this project's benchmarks.
 
     Training: the 5000 digits of ``mnist/mnist_5k.csv.gz`` (500 per class);
@@ -130,7 +133,7 @@ def load_mnist(data_home, *, scale=True):
     return X_train, y_train, X_test, y_test
 
 
-def load_odds(name, data_home):
+def load_odds(name: str, data_home: str | os.PathLike[str]) -> tuple[np.ndarray, np.ndarray]:
     """Load one ODDS outlier-detection set.
 
     Reads ``odds/<name>.mat`` (MATLAB v5, keys ``X`` and ``y``) under

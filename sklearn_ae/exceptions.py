@@ -8,6 +8,8 @@ Examples
 ...     warnings.simplefilter("error", PCAWorseWarning)  # a fit worse than PCA becomes an error
 """
 
+from collections.abc import Mapping
+
 
 class PCAWorseWarning(UserWarning):
     """The fitted autoencoder reconstructs its training data worse than PCA with as many components.
@@ -35,7 +37,7 @@ class InconsistentVersionWarning(UserWarning):
         This process's versions of the same libraries.
     """
 
-    def __init__(self, path, saved_versions, current_versions):
+    def __init__(self, path: object, saved_versions: Mapping[str, str], current_versions: Mapping[str, str]) -> None:
         self.saved_versions, self.current_versions = dict(saved_versions), dict(current_versions)
         differences = ", ".join(
             f"{name} {saved_versions[name]} (now {current_versions[name]})" for name in saved_versions
@@ -45,7 +47,7 @@ class InconsistentVersionWarning(UserWarning):
             "the process that saved it; refit, or save again with these versions, to be sure."
         )
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.args[0]
 
 

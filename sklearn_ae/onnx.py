@@ -42,7 +42,7 @@ _TORCHVISION_LOGGER = "torch.onnx._internal.exporter._registration"
 _INSTALL = 'pip install ".[onnx]" from a clone of the repository (pip install "sklearn-ae[onnx]" once published)'
 
 
-def register():
+def register() -> None:
     """Register the converters of the sklearn-ae estimators with skl2onnx.
 
     After this call ``skl2onnx.to_onnx`` (or ``convert_sklearn``) converts,

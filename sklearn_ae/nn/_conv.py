@@ -1,15 +1,16 @@
 """Convolutional autoencoder for flattened images of any size."""
 
 import math
+from collections.abc import Sequence
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._dense import ACTIVATIONS, MirroredAutoencoder, TiedLinear
+from ._dense import ACTIVATIONS, CorruptionConfig, MirroredAutoencoder, TiedLinear
 
 
-def parse_image_shape(image_shape):
+def parse_image_shape(image_shape: Sequence[int]) -> tuple[int, ...]:
     """``(C, H, W)`` from ``(H, W)`` or ``(C, H, W)`` of positive ints; ValueError otherwise."""
     shape = tuple(image_shape)
     if len(shape) == 2:
@@ -22,7 +23,7 @@ def parse_image_shape(image_shape):
     return shape
 
 
-def _padding(size, factor):
+def _padding(size: int, factor: int) -> tuple[int, int]:
     """(before, after) zero padding that brings ``size`` to the next multiple of ``factor``."""
     total = math.ceil(size / factor) * factor - size
     return total // 2, total - total // 2
@@ -195,16 +196,16 @@ class ConvAutoencoder(MirroredAutoencoder):
 
     def __init__(
         self,
-        n_features,
-        n_components,
-        image_shape,
-        channels=(32, 64),
-        activation="relu",
+        n_features: int,
+        n_components: int,
+        image_shape: Sequence[int],
+        channels: Sequence[int] = (32, 64),
+        activation: str = "relu",
         *,
-        corruption=None,
-        tied_weights=False,
-        match_layers=None,
-    ):
+        corruption: CorruptionConfig | None = None,
+        tied_weights: bool = False,
+        match_layers: str | None = None,
+    ) -> None:
         super().__init__(corruption=corruption, match_layers=match_layers)
         shape = parse_image_shape(image_shape)
         if math.prod(shape) != n_features:

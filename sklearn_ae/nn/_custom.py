@@ -1,16 +1,19 @@
 """An autoencoder made of the user's own encoder and decoder modules."""
 
 import inspect
+from collections.abc import Mapping
+from typing import Any
 
+import torch
 from torch import nn
 
 from ._contracts import AutoencoderOutput
-from ._dense import Corruption
+from ._dense import Corruption, CorruptionConfig
 
 SIZE_ARGUMENTS = ("n_features", "n_components")
 
 
-def build_module(cls, kwargs, **sizes):
+def build_module(cls: Any, kwargs: dict[str, Any], **sizes: int) -> nn.Module:
     """Instantiate the user's module class ``cls`` with ``kwargs``.
 
     Each of ``sizes`` (``n_features``, ``n_components``) is passed too when
@@ -20,7 +23,7 @@ def build_module(cls, kwargs, **sizes):
     if not (isinstance(cls, type) and issubclass(cls, nn.Module)):
         raise TypeError(f"Expected a torch.nn.Module subclass, got {cls!r}.")
     try:
-        params = inspect.signature(cls).parameters
+        params: Mapping[str, inspect.Parameter] = inspect.signature(cls).parameters
     except (TypeError, ValueError):  # pragma: no cover - builtins without a signature
         params = {}
     # nn.Module's own __init__ takes **kwargs but uses none: a class without an __init__ of its own takes nothing
@@ -79,15 +82,15 @@ class CustomAutoencoder(nn.Module):
 
     def __init__(
         self,
-        encoder,
-        decoder,
-        n_features,
-        n_components,
-        encoder_kwargs=None,
-        decoder_kwargs=None,
+        encoder: type[nn.Module],
+        decoder: type[nn.Module],
+        n_features: int,
+        n_components: int,
+        encoder_kwargs: dict[str, Any] | None = None,
+        decoder_kwargs: dict[str, Any] | None = None,
         *,
-        corruption=None,
-    ):
+        corruption: CorruptionConfig | None = None,
+    ) -> None:
         super().__init__()
         sizes = {"n_features": n_features, "n_components": n_components}
         self.n_features, self.n_components = n_features, n_components
@@ -95,7 +98,7 @@ class CustomAutoencoder(nn.Module):
         self.encoder = build_module(encoder, encoder_kwargs or {}, **sizes)
         self.decoder = build_module(decoder, decoder_kwargs or {}, **sizes)
 
-    def encode(self, x):
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
         z = self.encoder(x)
         if z.ndim != 2 or z.shape[1] != self.n_components:
             raise ValueError(
@@ -104,7 +107,7 @@ class CustomAutoencoder(nn.Module):
             )
         return z
 
-    def decode(self, z):
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
         out = self.decoder(z)
         out = out.reshape(out.shape[0], -1)
         if out.shape[1] != self.n_features:

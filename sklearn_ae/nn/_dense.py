@@ -15,7 +15,9 @@ autoencoder variants add at the module level:
 """
 
 import contextlib
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
@@ -36,7 +38,7 @@ ACTIVATIONS = {
 }
 
 
-def make_mlp(sizes, activation="relu", zero_last=False):
+def make_mlp(sizes: Sequence[int], activation: str = "relu", zero_last: bool = False) -> nn.Sequential:
     """A stack of ``nn.Linear`` layers with ``activation`` between them.
 
     ``sizes`` lists the widths from input to output; the last layer is
@@ -69,7 +71,7 @@ class TiedLinear(nn.Module):
         The layer to transpose (the mirrored encoder layer).
     """
 
-    def __init__(self, source):
+    def __init__(self, source: nn.Linear) -> None:
         super().__init__()
         self.source = source
         out_features = source.weight.shape[1]
@@ -77,22 +79,22 @@ class TiedLinear(nn.Module):
         self.bias = nn.Parameter(torch.empty(out_features).uniform_(-bound, bound))
 
     @property
-    def weight(self):
+    def weight(self) -> torch.Tensor:
         return self.source.weight.t()
 
     @property
-    def in_features(self):
+    def in_features(self) -> int:
         return self.source.weight.shape[0]
 
     @property
-    def out_features(self):
+    def out_features(self) -> int:
         return self.source.weight.shape[1]
 
-    def forward(self, x):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
         return F.linear(x, self.weight, self.bias)
 
 
-def make_tied_mlp(source, activation="relu"):
+def make_tied_mlp(source: nn.Sequential, activation: str = "relu") -> nn.Sequential:
     """The mirror of the ``make_mlp`` stack ``source``, each layer a :class:`TiedLinear` of its mirror."""
     linears = [m for m in source if isinstance(m, nn.Linear)]
     layers = []
@@ -103,7 +105,7 @@ def make_tied_mlp(source, activation="relu"):
     return nn.Sequential(*layers)
 
 
-def _check_corruption(kind, level):
+def _check_corruption(kind: str | None, level: float) -> None:
     """Raise ``ValueError`` unless ``kind`` and ``level`` describe a corruption."""
     if kind not in (None, "gaussian", "masking"):
         raise ValueError(f"Unknown noise {kind!r}; expected None, 'gaussian' or 'masking'.")
@@ -113,7 +115,7 @@ def _check_corruption(kind, level):
         raise ValueError(f"noise='masking' needs noise_level < 1 (a probability), got {level}.")
 
 
-def _frozen_vector(value):
+def _frozen_vector(value: Any) -> Any:
     if value is None:
         return None
     vector = np.array(value, dtype=np.float32)  # a copy, which nobody can write to
@@ -161,12 +163,12 @@ class CorruptionConfig:
     Corruption(kind='masking', level=0.5)
     """
 
-    kind: str = None
+    kind: str | None = None
     level: float = 0.0
-    fill: object = None
-    scale: object = None
+    fill: Any = None
+    scale: Any = None
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         _check_corruption(self.kind, self.level)
         object.__setattr__(self, "level", float(self.level))
         object.__setattr__(self, "fill", _frozen_vector(self.fill))
@@ -222,7 +224,12 @@ class Corruption(nn.Module):
     True
     """
 
-    def __init__(self, kind=None, level=0.0, *, fill=None, scale=None):
+    _seed: Any  # an int inside seeded(), else None
+    _generator: torch.Generator | None
+    fill: Any  # buffers: a float32 tensor, or None
+    scale: Any
+
+    def __init__(self, kind: str | None = None, level: float = 0.0, *, fill: Any = None, scale: Any = None) -> None:
         super().__init__()
         _check_corruption(kind, level)
         self.kind = kind
@@ -232,7 +239,7 @@ class Corruption(nn.Module):
         self.register_buffer("scale", None if scale is None else torch.as_tensor(scale, dtype=torch.float32))
 
     @classmethod
-    def from_config(cls, config):
+    def from_config(cls, config: CorruptionConfig | None) -> "Corruption":
         """The layer of a :class:`CorruptionConfig` (None: the identity), its buffers copies of the config's vectors.
 
         Raises ``TypeError`` for anything else, naming it.
@@ -245,7 +252,7 @@ class Corruption(nn.Module):
         fill, scale = (None if v is None else v.copy() for v in (config.fill, config.scale))
         return cls(config.kind, config.level, fill=fill, scale=scale)
 
-    def forward(self, x):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.kind is None or self.level == 0 or not (self.training or self._seed is not None):
             return x
         generator = None
@@ -260,7 +267,7 @@ class Corruption(nn.Module):
         return torch.where(keep, x, x.new_zeros(()) if self.fill is None else self.fill.to(x.dtype))
 
     @contextlib.contextmanager
-    def seeded(self, seed):
+    def seeded(self, seed: int) -> Iterator["Corruption"]:
         """Corrupt in evaluation mode too, with draws from a generator seeded by ``seed``, inside the block.
 
         The estimators score a denoiser's validation rows corrupted this way
@@ -274,7 +281,7 @@ class Corruption(nn.Module):
         finally:
             self._seed, self._generator = None, None
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"kind={self.kind!r}, level={self.level}"
 
 
@@ -322,8 +329,18 @@ class LinearResidual(nn.Module):
     """
 
     def __init__(
-        self, n_in, n_out, hidden_layer_sizes=(), activation="relu", linear_path=True, *, tied_to=None, gate=False
-    ):
+        self,
+        n_in: int,
+        n_out: int,
+        hidden_layer_sizes: Sequence[int] = (),
+        activation: str = "relu",
+        linear_path: bool = True,
+        *,
+        tied_to: "LinearResidual | None" = None,
+        gate: bool = False,
+    ) -> None:
+        self.linear: Any  # nn.Linear, TiedLinear or None
+        self.mlp: Any  # nn.Sequential or None
         super().__init__()
         hidden = tuple(hidden_layer_sizes)
         use_mlp = bool(hidden) or not linear_path
@@ -339,7 +356,7 @@ class LinearResidual(nn.Module):
     def _residual(self, h):
         return h if self.gate is None else self.gate * h
 
-    def forward(self, x):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.linear is None:
             return self.mlp(x)
         out = self.linear(x)
@@ -438,14 +455,17 @@ class MirroredAutoencoder(nn.Module):
         Also return the mirrored hidden activations from ``forward``.
     """
 
-    def __init__(self, *, corruption=None, match_layers=None):
+    encoder: Any  # set by the subclass: a MatchableHalf
+    decoder: Any
+
+    def __init__(self, *, corruption: CorruptionConfig | None = None, match_layers: str | None = None) -> None:
         super().__init__()
         if match_layers not in (None, "global", "local"):
             raise ValueError(f"match_layers must be None, 'global' or 'local', got {match_layers!r}.")
         self.match_layers = match_layers
         self.corruption = Corruption.from_config(corruption)
 
-    def _check_halves(self):
+    def _check_halves(self) -> None:
         """Raise unless the halves support the requested layer matching."""
         if not self.match_layers:
             return
@@ -457,13 +477,13 @@ class MirroredAutoencoder(nn.Module):
         if self.encoder.n_hidden == 0:
             raise ValueError("Layer matching needs hidden layers to match; the network has none.")
 
-    def encode(self, x):
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
         return self.encoder(x)
 
-    def decode(self, z):
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
         return self.decoder(z)
 
-    def forward(self, x):
+    def forward(self, x: torch.Tensor) -> AutoencoderOutput:
         x = self.corruption(x)
         if not self.match_layers:
             z = self.encoder(x)
@@ -483,7 +503,7 @@ class MirroredAutoencoder(nn.Module):
             pairs.append((e, self.decoder.head(z_inner, n - 1 - i)))
         return AutoencoderOutput(out, z, tuple(pairs))
 
-    def encoder_jacobian(self, x):
+    def encoder_jacobian(self, x: torch.Tensor) -> torch.Tensor:
         """Jacobian of ``encode`` at each row of ``x``, shape (n_rows, n_components, n_features).
 
         In closed form when the encoder has a ``jacobian`` method (dense
@@ -494,7 +514,7 @@ class MirroredAutoencoder(nn.Module):
         return autograd_jacobian(self.encode, x)
 
 
-def autograd_jacobian(fn, x):
+def autograd_jacobian(fn: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor) -> torch.Tensor:
     """Jacobian of a row-wise ``fn`` at each row of ``x``, shape (n_rows, n_out, n_in), differentiable.
 
     One backward pass per output unit (rows are independent, so the gradient
@@ -545,16 +565,16 @@ class DenseAutoencoder(MirroredAutoencoder):
 
     def __init__(
         self,
-        n_features,
-        n_components,
-        hidden_layer_sizes=(),
-        activation="relu",
-        linear_path=True,
+        n_features: int,
+        n_components: int,
+        hidden_layer_sizes: Sequence[int] = (),
+        activation: str = "relu",
+        linear_path: bool = True,
         *,
-        corruption=None,
-        tied_weights=False,
-        match_layers=None,
-    ):
+        corruption: CorruptionConfig | None = None,
+        tied_weights: bool = False,
+        match_layers: str | None = None,
+    ) -> None:
         super().__init__(corruption=corruption, match_layers=match_layers)
         hidden = tuple(hidden_layer_sizes)
         self.tied_weights = tied_weights
@@ -570,7 +590,7 @@ class DenseAutoencoder(MirroredAutoencoder):
         )
         self._check_halves()
 
-    def init_from_pca(self, pca):
+    def init_from_pca(self, pca: Any) -> None:
         """Set the linear paths to a fitted :class:`~sklearn.decomposition.PCA`'s maps (see :meth:`init_linear`).
 
         Codes beyond PCA's components start with zero weights.
@@ -582,7 +602,7 @@ class DenseAutoencoder(MirroredAutoencoder):
         self.init_linear(components, pca.mean_)
 
     @torch.no_grad()
-    def init_linear(self, components, mean):
+    def init_linear(self, components: Any, mean: Any) -> None:
         """Set the linear paths to PCA's projection and reconstruction.
 
         With tied weights the decoder's linear weight is already the

@@ -1,11 +1,14 @@
 """The variational autoencoder's torch module."""
 
+from collections.abc import Sequence
+from typing import Any
+
 import numpy as np
 import torch
 from torch import nn
 
 from ._contracts import VAEOutput
-from ._dense import Corruption, LinearResidual
+from ._dense import Corruption, CorruptionConfig, LinearResidual
 
 
 class VariationalAutoencoder(nn.Module):
@@ -49,16 +52,16 @@ class VariationalAutoencoder(nn.Module):
 
     def __init__(
         self,
-        n_features,
-        n_components,
-        hidden_layer_sizes=(),
-        activation="relu",
-        linear_path=True,
-        likelihood="gaussian",
-        noise_variance="global",
+        n_features: int,
+        n_components: int,
+        hidden_layer_sizes: Sequence[int] = (),
+        activation: str = "relu",
+        linear_path: bool = True,
+        likelihood: str = "gaussian",
+        noise_variance: str = "global",
         *,
-        corruption=None,
-    ):
+        corruption: CorruptionConfig | None = None,
+    ) -> None:
         super().__init__()
         if likelihood not in ("gaussian", "bernoulli"):
             raise ValueError(f"likelihood must be 'gaussian' or 'bernoulli', got {likelihood!r}.")
@@ -71,29 +74,29 @@ class VariationalAutoencoder(nn.Module):
         self.decoder = LinearResidual(n_components, n_features, hidden[::-1], activation, linear_path)
         if likelihood == "gaussian":
             size = n_features if noise_variance == "feature" else 1
-            self.log_noise_variance = nn.Parameter(torch.zeros(size))
+            self.log_noise_variance: nn.Parameter | None = nn.Parameter(torch.zeros(size))
         else:
             self.log_noise_variance = None
 
-    def encode_distribution(self, x):
+    def encode_distribution(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Mean and log-variance of ``q(z|x)``, each of shape (n_rows, n_components)."""
         h = self.encoder(x)
         return h[..., : self.n_components], h[..., self.n_components :]
 
-    def encode(self, x):
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
         """The posterior mean."""
         return self.encode_distribution(x)[0]
 
-    def decode(self, z):
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
         """The decoder's output: the Gaussian mean, or the Bernoulli logits."""
         return self.decoder(z)
 
-    def forward(self, x):
+    def forward(self, x: torch.Tensor) -> VAEOutput:
         mean, log_var = self.encode_distribution(self.corruption(x))
         z = mean + torch.exp(0.5 * log_var) * torch.randn_like(mean)
         return VAEOutput(self.decode(z), z, mean, log_var)
 
-    def init_from_pca(self, pca):
+    def init_from_pca(self, pca: Any) -> None:
         """Start at the probabilistic PCA model of a fitted :class:`~sklearn.decomposition.PCA` (see :meth:`init_ppca`).
 
         PCA's noise variance (the mean discarded eigenvalue) is floored at
@@ -108,7 +111,7 @@ class VariationalAutoencoder(nn.Module):
         self.init_ppca(pca.components_, lam, pca.mean_, max(noise, floor))
 
     @torch.no_grad()
-    def init_ppca(self, components, explained_variance, mean, noise_variance):
+    def init_ppca(self, components: Any, explained_variance: Any, mean: Any, noise_variance: float) -> None:
         """Set the linear paths to the maximum-likelihood probabilistic PCA model.
 
         With loadings ``W = U (L - s2 I)^(1/2)`` (Tipping & Bishop, 1999) the
@@ -145,7 +148,7 @@ class VariationalAutoencoder(nn.Module):
         dec_w[:, :r] = U.T * a
         enc, dec = self.encoder.linear, self.decoder.linear
 
-        def put(param, value):
+        def put(param: torch.Tensor, value: Any) -> None:
             param.copy_(torch.as_tensor(value, dtype=param.dtype, device=param.device))
 
         put(enc.weight, enc_w)

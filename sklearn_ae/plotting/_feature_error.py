@@ -1,9 +1,12 @@
 """FeatureErrorDisplay: the reconstruction error of chosen rows, feature by feature."""
 
+from typing import Any
+
 import numpy as np
 from sklearn.base import is_outlier_detector
 from sklearn.utils.validation import check_is_fitted
 
+from .._typing import ArrayLike
 from ._utils import _can_reconstruct, _dense, _name, _new_axes, _pyplot, _reconstruct, _rows, _select_indices
 
 
@@ -86,13 +89,13 @@ class FeatureErrorDisplay:
     4
     """
 
-    def __init__(self, errors, *, row_labels=None, feature_names=None, name=None):
+    def __init__(self, errors, *, row_labels=None, feature_names=None, name=None) -> None:
         self.errors = errors
         self.row_labels = row_labels
         self.feature_names = feature_names
         self.name = name
 
-    def plot(self, ax=None, *, max_features=20):
+    def plot(self, ax: Any = None, *, max_features: int = 20) -> "FeatureErrorDisplay":
         """Draw the bars.
 
         Parameters
@@ -130,7 +133,16 @@ class FeatureErrorDisplay:
         return self
 
     @classmethod
-    def from_errors(cls, errors, *, row_labels=None, feature_names=None, name=None, ax=None, max_features=20):
+    def from_errors(
+        cls,
+        errors: ArrayLike,
+        *,
+        row_labels: ArrayLike = None,
+        feature_names: ArrayLike = None,
+        name: str | None = None,
+        ax: Any = None,
+        max_features: int = 20,
+    ) -> "FeatureErrorDisplay":
         """Draw per-feature errors computed beforehand.
 
         Parameters
@@ -182,7 +194,17 @@ class FeatureErrorDisplay:
         return display.plot(ax=ax, max_features=max_features)
 
     @classmethod
-    def from_estimator(cls, estimator, X, *, indices=None, n_rows=3, feature_names=None, ax=None, max_features=20):
+    def from_estimator(
+        cls,
+        estimator: Any,
+        X: ArrayLike,
+        *,
+        indices: ArrayLike = None,
+        n_rows: int = 3,
+        feature_names: ArrayLike = None,
+        ax: Any = None,
+        max_features: int = 20,
+    ) -> "FeatureErrorDisplay":
         """Compute the per-feature errors of chosen rows and draw them.
 
         Parameters

@@ -1,8 +1,12 @@
 """LatentInterpolationDisplay: decoded points between the codes of two rows."""
 
+from collections.abc import Sequence
+from typing import Any
+
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
+from .._typing import ArrayLike
 from ._grid import _check_grid, _image_shape_of, _ImageGridDisplayMixin
 from ._utils import _decode, _dense, _name, _pyplot
 
@@ -53,12 +57,12 @@ class LatentInterpolationDisplay(_ImageGridDisplayMixin):
     (3, 6, 64)
     """
 
-    def __init__(self, images, *, image_shape=None, name=None):
+    def __init__(self, images, *, image_shape=None, name=None) -> None:
         self.images = images
         self.image_shape = image_shape
         self.name = name
 
-    def plot(self, ax=None, *, cmap="gray"):
+    def plot(self, ax: Any = None, *, cmap: Any = "gray") -> "LatentInterpolationDisplay":
         """Draw the interpolations.
 
         Parameters
@@ -80,7 +84,15 @@ class LatentInterpolationDisplay(_ImageGridDisplayMixin):
         return self
 
     @classmethod
-    def from_images(cls, images, *, image_shape=None, name=None, ax=None, cmap="gray"):
+    def from_images(
+        cls,
+        images: ArrayLike,
+        *,
+        image_shape: Sequence[int] | None = None,
+        name: str | None = None,
+        ax: Any = None,
+        cmap: Any = "gray",
+    ) -> "LatentInterpolationDisplay":
         """Draw interpolations decoded beforehand.
 
         Parameters
@@ -120,7 +132,17 @@ class LatentInterpolationDisplay(_ImageGridDisplayMixin):
         return display.plot(ax=ax, cmap=cmap)
 
     @classmethod
-    def from_estimator(cls, estimator, X_start, X_end, *, n_steps=8, image_shape=None, ax=None, cmap="gray"):
+    def from_estimator(
+        cls,
+        estimator: Any,
+        X_start: ArrayLike,
+        X_end: ArrayLike,
+        *,
+        n_steps: int = 8,
+        image_shape: Sequence[int] | None = None,
+        ax: Any = None,
+        cmap: Any = "gray",
+    ) -> "LatentInterpolationDisplay":
         """Interpolate between the codes of paired rows.
 
         Parameters

@@ -1,10 +1,13 @@
 """LatentSpaceDisplay: the codes of rows, coloured by labels."""
 
+from typing import Any
+
 import numpy as np
 from sklearn.base import clone
 from sklearn.decomposition import PCA
 from sklearn.utils.validation import check_is_fitted
 
+from .._typing import ArrayLike
 from ._utils import _dense, _name, _new_axes, _pyplot
 
 
@@ -71,7 +74,7 @@ class LatentSpaceDisplay:
     ['PCA 1 of 8 codes', 'PCA 2 of 8 codes']
     """
 
-    def __init__(self, codes, y=None, *, name=None, n_codes=None, projection=None):
+    def __init__(self, codes, y=None, *, name=None, n_codes=None, projection=None) -> None:
         self.codes = codes
         self.y = y
         self.name = name
@@ -89,7 +92,9 @@ class LatentSpaceDisplay:
             return [f"code {i}" for i in range(n_dims)]
         return [f"{self.projection} {i + 1} of {self._n_codes()} codes" for i in range(n_dims)]
 
-    def plot(self, ax=None, *, cmap=None, s=12, alpha=0.8, legend=True):
+    def plot(
+        self, ax: Any = None, *, cmap: Any = None, s: float = 12, alpha: float = 0.8, legend: bool = True
+    ) -> "LatentSpaceDisplay":
         """Draw the codes.
 
         Parameters
@@ -169,7 +174,17 @@ class LatentSpaceDisplay:
         return self
 
     @classmethod
-    def from_codes(cls, codes, y=None, *, n_dims=None, projection="pca", name=None, ax=None, **kwargs):
+    def from_codes(
+        cls,
+        codes: ArrayLike,
+        y: ArrayLike = None,
+        *,
+        n_dims: int | None = None,
+        projection: Any = "pca",
+        name: str | None = None,
+        ax: Any = None,
+        **kwargs: Any,
+    ) -> "LatentSpaceDisplay":
         """Draw codes computed beforehand, projected when wider than the plot.
 
         Parameters
@@ -236,7 +251,17 @@ class LatentSpaceDisplay:
         return display.plot(ax=ax, **kwargs)
 
     @classmethod
-    def from_estimator(cls, estimator, X, y=None, *, n_dims=None, projection="pca", ax=None, **kwargs):
+    def from_estimator(
+        cls,
+        estimator: Any,
+        X: ArrayLike,
+        y: ArrayLike = None,
+        *,
+        n_dims: int | None = None,
+        projection: Any = "pca",
+        ax: Any = None,
+        **kwargs: Any,
+    ) -> "LatentSpaceDisplay":
         """Encode ``X`` with ``estimator`` and draw the codes.
 
         Parameters

@@ -1,8 +1,12 @@
 """LatentTraversalDisplay: decoded points along each code dimension."""
 
+from collections.abc import Sequence
+from typing import Any
+
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
+from .._typing import ArrayLike
 from .._vae import VAETransformer
 from ._grid import _check_grid, _image_shape_of, _ImageGridDisplayMixin
 from ._utils import _decode, _dense, _name, _pyplot
@@ -75,14 +79,14 @@ class LatentTraversalDisplay(_ImageGridDisplayMixin):
     (3, 5, 64)
     """
 
-    def __init__(self, images, *, values, dims, image_shape=None, name=None):
+    def __init__(self, images, *, values, dims, image_shape=None, name=None) -> None:
         self.images = images
         self.values = values
         self.dims = dims
         self.image_shape = image_shape
         self.name = name
 
-    def plot(self, ax=None, *, cmap="gray"):
+    def plot(self, ax: Any = None, *, cmap: Any = "gray") -> "LatentTraversalDisplay":
         """Draw the traversal.
 
         Parameters
@@ -107,7 +111,17 @@ class LatentTraversalDisplay(_ImageGridDisplayMixin):
         return self
 
     @classmethod
-    def from_images(cls, images, *, values, dims, image_shape=None, name=None, ax=None, cmap="gray"):
+    def from_images(
+        cls,
+        images: ArrayLike,
+        *,
+        values: ArrayLike,
+        dims: Sequence[int],
+        image_shape: Sequence[int] | None = None,
+        name: str | None = None,
+        ax: Any = None,
+        cmap: Any = "gray",
+    ) -> "LatentTraversalDisplay":
         """Draw a traversal decoded beforehand.
 
         Parameters
@@ -156,8 +170,17 @@ class LatentTraversalDisplay(_ImageGridDisplayMixin):
 
     @classmethod
     def from_estimator(
-        cls, estimator, X=None, *, dims=None, n_steps=7, span=2.5, image_shape=None, ax=None, cmap="gray"
-    ):
+        cls,
+        estimator: Any,
+        X: ArrayLike = None,
+        *,
+        dims: Sequence[int] | None = None,
+        n_steps: int = 7,
+        span: float = 2.5,
+        image_shape: Sequence[int] | None = None,
+        ax: Any = None,
+        cmap: Any = "gray",
+    ) -> "LatentTraversalDisplay":
         """Decode a walk along each code dimension.
 
         Parameters

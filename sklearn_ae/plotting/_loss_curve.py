@@ -1,5 +1,7 @@
 """LossCurveDisplay: training and validation loss per epoch."""
 
+from typing import Any
+
 import numpy as np
 
 from .._base import BaseAutoencoder
@@ -86,7 +88,7 @@ class LossCurveDisplay:
     ['train_loss', 'valid_loss']
     """
 
-    def __init__(self, curves, *, best_epoch=None, name=None):
+    def __init__(self, curves, *, best_epoch=None, name=None) -> None:
         self.curves = curves
         self.best_epoch = best_epoch
         self.name = name
@@ -96,7 +98,7 @@ class LossCurveDisplay:
         """1-based epoch numbers."""
         return np.arange(1, len(next(iter(self.curves.values()))) + 1)
 
-    def plot(self, ax=None, *, log_scale=False, parts=True):
+    def plot(self, ax: Any = None, *, log_scale: bool = False, parts: bool = True) -> "LossCurveDisplay":
         """Draw the curves.
 
         Parameters
@@ -140,7 +142,16 @@ class LossCurveDisplay:
         return self
 
     @classmethod
-    def from_history(cls, history, *, best_epoch=None, name=None, ax=None, log_scale=False, parts=True):
+    def from_history(
+        cls,
+        history: Any,
+        *,
+        best_epoch: int | None = None,
+        name: str | None = None,
+        ax: Any = None,
+        log_scale: bool = False,
+        parts: bool = True,
+    ) -> "LossCurveDisplay":
         """Draw the loss curves recorded in a training history.
 
         Parameters
@@ -194,7 +205,9 @@ class LossCurveDisplay:
         return display.plot(ax=ax, log_scale=log_scale, parts=parts)
 
     @classmethod
-    def from_estimator(cls, estimator, *, ax=None, log_scale=False, parts=True):
+    def from_estimator(
+        cls, estimator: Any, *, ax: Any = None, log_scale: bool = False, parts: bool = True
+    ) -> "LossCurveDisplay":
         """Draw the loss curves of a fitted estimator.
 
         Parameters

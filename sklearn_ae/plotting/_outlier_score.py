@@ -1,9 +1,12 @@
 """OutlierScoreDisplay: the distribution of an outlier detector's scores."""
 
+from typing import Any
+
 import numpy as np
 from sklearn.base import is_outlier_detector
 from sklearn.utils.validation import check_is_fitted
 
+from .._typing import ArrayLike
 from ._utils import _name, _new_axes, _pyplot
 
 
@@ -87,7 +90,7 @@ class OutlierScoreDisplay:
     True
     """
 
-    def __init__(self, scores, threshold, *, is_outlier=None, name=None):
+    def __init__(self, scores, threshold, *, is_outlier=None, name=None) -> None:
         self.scores = scores
         self.threshold = threshold
         self.is_outlier = is_outlier
@@ -98,7 +101,7 @@ class OutlierScoreDisplay:
         """Number of rows scoring below the threshold."""
         return int(np.sum(np.asarray(self.scores) < self.threshold))
 
-    def plot(self, ax=None, *, bins=50, density=False):
+    def plot(self, ax: Any = None, *, bins: int = 50, density: bool = False) -> "OutlierScoreDisplay":
         """Draw the histogram and the threshold.
 
         Parameters
@@ -149,7 +152,18 @@ class OutlierScoreDisplay:
         return self
 
     @classmethod
-    def from_scores(cls, scores, threshold, *, y=None, outlier_label=None, name=None, ax=None, bins=50, density=False):
+    def from_scores(
+        cls,
+        scores: ArrayLike,
+        threshold: ArrayLike,
+        *,
+        y: ArrayLike = None,
+        outlier_label: Any = None,
+        name: str | None = None,
+        ax: Any = None,
+        bins: int = 50,
+        density: bool = False,
+    ) -> "OutlierScoreDisplay":
         """Draw the distribution of scores computed beforehand.
 
         Parameters
@@ -203,7 +217,17 @@ class OutlierScoreDisplay:
         return display.plot(ax=ax, bins=bins, density=density)
 
     @classmethod
-    def from_estimator(cls, estimator, X, y=None, *, outlier_label=None, ax=None, bins=50, density=False):
+    def from_estimator(
+        cls,
+        estimator: Any,
+        X: ArrayLike,
+        y: ArrayLike = None,
+        *,
+        outlier_label: Any = None,
+        ax: Any = None,
+        bins: int = 50,
+        density: bool = False,
+    ) -> "OutlierScoreDisplay":
         """Score ``X`` with a fitted detector and draw the distribution.
 
         Parameters

@@ -1,9 +1,13 @@
 """ReconstructionDisplay: originals next to their reconstructions."""
 
+from collections.abc import Sequence
+from typing import Any
+
 import numpy as np
 from scipy import sparse
 from sklearn.utils.validation import check_is_fitted
 
+from .._typing import ArrayLike
 from ._grid import _check_image_shape, _image_shape_of, _ImageGridDisplayMixin
 from ._utils import _dense, _name, _pyplot, _reconstruct, _rows, _select_indices, _unique_names
 
@@ -70,7 +74,7 @@ class ReconstructionDisplay(_ImageGridDisplayMixin):
     (26, 53)
     """
 
-    def __init__(self, originals, reconstructions, *, names=None, image_shape=None, feature_names=None):
+    def __init__(self, originals, reconstructions, *, names=None, image_shape=None, feature_names=None) -> None:
         self.originals = originals
         self.reconstructions = reconstructions
         self.names = names
@@ -83,7 +87,7 @@ class ReconstructionDisplay(_ImageGridDisplayMixin):
         originals = np.asarray(self.originals, dtype=np.float64)
         return np.array([np.mean((np.asarray(r, dtype=np.float64) - originals) ** 2) for r in self.reconstructions])
 
-    def plot(self, ax=None, *, cmap="gray", show_errors=True):
+    def plot(self, ax: Any = None, *, cmap: Any = "gray", show_errors: bool = True) -> "ReconstructionDisplay":
         """Draw the comparison.
 
         Parameters
@@ -154,16 +158,16 @@ class ReconstructionDisplay(_ImageGridDisplayMixin):
     @classmethod
     def from_reconstructions(
         cls,
-        originals,
-        reconstructions,
+        originals: ArrayLike,
+        reconstructions: ArrayLike,
         *,
-        names=None,
-        image_shape=None,
-        feature_names=None,
-        ax=None,
-        cmap="gray",
-        show_errors=True,
-    ):
+        names: Sequence[str] | None = None,
+        image_shape: Sequence[int] | None = None,
+        feature_names: ArrayLike = None,
+        ax: Any = None,
+        cmap: Any = "gray",
+        show_errors: bool = True,
+    ) -> "ReconstructionDisplay":
         """Draw originals next to reconstructions computed beforehand.
 
         Parameters
@@ -229,17 +233,17 @@ class ReconstructionDisplay(_ImageGridDisplayMixin):
     @classmethod
     def from_estimator(
         cls,
-        estimator,
-        X,
+        estimator: Any,
+        X: ArrayLike,
         *,
-        n_samples=None,
-        indices=None,
-        image_shape=None,
-        names=None,
-        ax=None,
-        cmap="gray",
-        show_errors=True,
-    ):
+        n_samples: int | None = None,
+        indices: ArrayLike = None,
+        image_shape: Sequence[int] | None = None,
+        names: Sequence[str] | None = None,
+        ax: Any = None,
+        cmap: Any = "gray",
+        show_errors: bool = True,
+    ) -> "ReconstructionDisplay":
         """Reconstruct rows of ``X`` with each estimator and draw them.
 
         Parameters

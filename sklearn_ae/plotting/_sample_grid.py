@@ -2,12 +2,15 @@
 
 import copy
 import math
+from collections.abc import Sequence
 from numbers import Integral
+from typing import Any
 
 import numpy as np
 from sklearn.mixture import BayesianGaussianMixture, GaussianMixture
 from sklearn.utils.validation import check_is_fitted
 
+from .._typing import ArrayLike, RandomStateLike
 from ._grid import _check_image_shape, _image_shape_of, _ImageGridDisplayMixin
 from ._utils import _dense, _name, _pyplot
 
@@ -68,12 +71,20 @@ class SampleGridDisplay(_ImageGridDisplayMixin):
     (17, 17)
     """
 
-    def __init__(self, samples, *, image_shape=None, name=None):
+    def __init__(self, samples, *, image_shape=None, name=None) -> None:
         self.samples = samples
         self.image_shape = image_shape
         self.name = name
 
-    def plot(self, ax=None, *, n_cols=None, cmap="gray", vmin=None, vmax=None):
+    def plot(
+        self,
+        ax: Any = None,
+        *,
+        n_cols: int | None = None,
+        cmap: Any = "gray",
+        vmin: float | None = None,
+        vmax: float | None = None,
+    ) -> "SampleGridDisplay":
         """Draw the samples.
 
         Parameters
@@ -106,7 +117,16 @@ class SampleGridDisplay(_ImageGridDisplayMixin):
         return self
 
     @classmethod
-    def from_samples(cls, samples, *, image_shape=None, name=None, ax=None, n_cols=None, cmap="gray"):
+    def from_samples(
+        cls,
+        samples: ArrayLike,
+        *,
+        image_shape: Sequence[int] | None = None,
+        name: str | None = None,
+        ax: Any = None,
+        n_cols: int | None = None,
+        cmap: Any = "gray",
+    ) -> "SampleGridDisplay":
         """Draw rows sampled beforehand.
 
         Parameters
@@ -150,8 +170,16 @@ class SampleGridDisplay(_ImageGridDisplayMixin):
 
     @classmethod
     def from_estimator(
-        cls, estimator, *, n_samples=16, image_shape=None, random_state=None, ax=None, n_cols=None, cmap="gray"
-    ):
+        cls,
+        estimator: Any,
+        *,
+        n_samples: int = 16,
+        image_shape: Sequence[int] | None = None,
+        random_state: RandomStateLike = None,
+        ax: Any = None,
+        n_cols: int | None = None,
+        cmap: Any = "gray",
+    ) -> "SampleGridDisplay":
         """Draw ``n_samples`` rows with ``estimator.sample`` and show them.
 
         Parameters
