@@ -19,9 +19,8 @@ from numbers import Integral, Real
 from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit_context
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils import check_array
-from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _state
@@ -30,6 +29,7 @@ from ._net import AutoencoderNet
 from ._network import OPTIMIZERS, FittedNetwork, TrainingSettings, build_net
 from ._pca_start import scaled_pca
 from ._seeding import call_seed, resolve_device, seed_from, seeded_torch
+from ._sklearn_private import Interval, StrOptions, _fit_context, refuse_bool_integers
 from ._spec import NetworkSpec
 from ._streaming import check_streamed, dataset_for, is_streamed
 from ._threads import choose_threads, fit_scope, limit_threads, step_macs
@@ -149,6 +149,7 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
 
         A fit that fails leaves a fitted estimator as it was.
         """
+        refuse_bool_integers(self)
         with fit_scope():  # the torch and BLAS threads that the fit chooses are the caller's again afterwards
             return keep_state_on_failure(self, self._fit_new_state, X)
 
@@ -221,6 +222,7 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
 
         A call that fails leaves the estimator as it was.
         """
+        refuse_bool_integers(self)
         with fit_scope():  # as in fit: the threads chosen for the chunk are the caller's again afterwards
             return keep_state_on_failure(self, self._partial_fit_state, X)
 

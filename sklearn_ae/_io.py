@@ -33,6 +33,7 @@ from ._base import BaseAutoencoder
 from ._codecs import CODECS, READERS, TYPE, expect, public_name, qualified_name
 from ._data import FittedScaling
 from ._network import OPTIMIZERS
+from ._sklearn_private import param_names, validate_params
 from ._version import __version__
 from .exceptions import InconsistentVersionWarning
 
@@ -110,7 +111,7 @@ class _Writer:
 
     def estimator(self, estimator, where):
         cls = type(estimator)
-        estimator._validate_params()
+        validate_params(estimator)
         params = estimator.get_params(deep=False)
         record = {
             TYPE: "estimator",
@@ -327,10 +328,10 @@ class _Reader:
         params, attributes = record["params"], record["attributes"]
         expect(isinstance(params, dict), f"{where}.params must be an object.")
         expect(isinstance(attributes, dict), f"{where}.attributes must be an object.")
-        known = set(cls._get_param_names())
+        known = set(param_names(cls))
         expect(set(params) <= known, f"{where}: unknown parameters {sorted(set(params) - known)} of {name}.")
         estimator = cls(**{k: self.value(v, f"{where}.{k}") for k, v in params.items()})
-        estimator._validate_params()
+        validate_params(estimator)
         for key, value in attributes.items():
             expect(
                 key.isidentifier() and not key.startswith("__") and key not in known and not hasattr(cls, key),

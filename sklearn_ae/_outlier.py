@@ -7,9 +7,8 @@ from typing import Any, TypeVar
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.base import BaseEstimator, OutlierMixin, _fit_context, clone
+from sklearn.base import BaseEstimator, OutlierMixin, clone
 from sklearn.utils import get_tags
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._base import keep_state_on_failure
@@ -29,6 +28,7 @@ from ._detector_score import (
 from ._likelihood import fit_gaussian
 from ._network import INFERENCE_BATCH_SIZE
 from ._seeding import seed_from
+from ._sklearn_private import HasMethods, Interval, StrOptions, _fit_context, refuse_bool_integers
 from ._transformer import AutoencoderTransformer
 from ._typing import ArrayLike, NDArray
 
@@ -313,6 +313,7 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         self : object
             The fitted estimator.
         """
+        refuse_bool_integers(self)
         return keep_state_on_failure(self, self._fit, X)
 
     def _fit(self, X: Any) -> "AutoencoderOutlierDetector":

@@ -34,10 +34,10 @@ from typing import Any
 
 import numpy as np
 import torch
-from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._data import FittedScaling, InputScaling
 from ._losses import PENALTIES, AutoencoderLoss, Penalty, VAELoss
+from ._sklearn_private import Interval, StrOptions
 from .nn import ConvAutoencoder, CorruptionConfig, CustomAutoencoder, DenseAutoencoder, VariationalAutoencoder
 from .nn._conv import parse_image_shape
 

@@ -31,12 +31,25 @@ from ._typing import ArrayLike, NDArray
 BLOCK_BYTES = 2**24
 
 
+def _unreadable(X: Any, exc: Exception) -> ValueError:
+    """The error for an on-disk array that its library cannot read (a closed h5py file, a missing zarr chunk)."""
+    return ValueError(
+        f"X, a {type(X).__module__.split('.')[0]} {type(X).__name__}, cannot be read: {exc} "
+        "(is its file still open and readable?)"
+    )
+
+
 def is_streamed(X: object) -> bool:
     """Whether ``X`` is trained on out of core: a memmap, or a 2-D non-numpy array with a numeric dtype."""
     if isinstance(X, np.memmap):
         return True
-    if isinstance(X, np.ndarray) or sp.issparse(X) or not hasattr(X, "shape") or not hasattr(X, "dtype"):
+    if isinstance(X, np.ndarray) or sp.issparse(X):
         return False
+    try:
+        if not hasattr(X, "shape") or not hasattr(X, "dtype"):
+            return False
+    except (OSError, RuntimeError, KeyError, ValueError) as exc:  # h5py raises these for a closed file
+        raise _unreadable(X, exc) from exc
     if hasattr(X, "columns") or hasattr(X, "__dataframe__") or isinstance(X, torch.Tensor):
         return False  # dataframes and tensors go through scikit-learn's validation
     if type(X).__module__.split(".")[0] == "dask":
@@ -67,26 +80,38 @@ class StreamedArray:
         self.X = X
         self.shape = tuple(int(n) for n in X.shape)
         kind = np.dtype(X.dtype)
+        if kind.kind == "c":
+            raise ValueError(f"Complex data not supported: X on disk has dtype {kind}.")
+        if kind.kind not in "biuf":
+            raise ValueError(f"X on disk must hold numbers, got dtype {kind}.")
         self.dtype = kind if kind in (np.float32, np.float64) else np.dtype(np.float64)
 
     def __len__(self) -> int:
         return self.shape[0]
 
     def __getitem__(self, rows: Any) -> NDArray:
-        if isinstance(rows, slice):
-            block = self.X[rows]
-        else:  # h5py and zarr read sorted rows; memmaps any
-            rows = np.asarray(rows)
-            order = np.argsort(rows, kind="stable")
-            block = np.empty((len(rows), self.shape[1]), dtype=np.dtype(self.X.dtype))
-            if len(rows):
-                block[order] = self.X[rows[order]]
+        try:
+            block = _read_rows(self.X, self.shape, rows)
+        except (OSError, RuntimeError, KeyError) as exc:  # what h5py and zarr raise for a file they cannot read
+            raise _unreadable(self.X, exc) from exc
         block = np.array(block, dtype=self.dtype)  # a copy in memory, not a view of the file
         _release_mapped_pages(self.X)
         if not np.isfinite(block).all():
             what = "NaN" if np.isnan(block).any() else f"infinity or a value too large for {self.dtype!r}"
             raise ValueError(f"Input X contains {what}.")
         return block
+
+
+def _read_rows(X: Any, shape: tuple, rows: Any) -> Any:
+    if isinstance(rows, slice):
+        return X[rows]
+    # h5py and zarr read sorted rows; memmaps any
+    rows = np.asarray(rows)
+    order = np.argsort(rows, kind="stable")
+    block = np.empty((len(rows), shape[1]), dtype=np.dtype(X.dtype))
+    if len(rows):
+        block[order] = X[rows[order]]
+    return block
 
 
 def _release_mapped_pages(X: Any) -> None:

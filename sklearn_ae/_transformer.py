@@ -5,7 +5,6 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import torch
-from sklearn.utils._param_validation import StrOptions
 
 from ._base import BaseAutoencoder, CodeTransformerMixin
 from ._docstrings import fill_doc
@@ -21,6 +20,7 @@ from ._likelihood import (
 )
 from ._pca_start import PCAStart
 from ._routing import RoutedKwargsMixin
+from ._sklearn_private import StrOptions
 from ._spec import NetworkSpec, autoencoder_spec, variant_constraints
 from ._streaming import RunningMoments, StreamedArray, streamed_rows
 from ._typing import ArrayLike, NDArray

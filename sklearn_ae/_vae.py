@@ -7,7 +7,6 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import torch
-from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 from skorch.callbacks import Callback
 
@@ -17,6 +16,7 @@ from ._likelihood import activation_width
 from ._losses import bernoulli_nll, gaussian_nll
 from ._pca_start import PCAStart
 from ._seeding import seed_from
+from ._sklearn_private import Interval, StrOptions
 from ._spec import NetworkSpec, vae_spec, variant_constraints
 from ._streaming import RunningMoments, StreamedArray, streamed_rows
 from ._typing import ArrayLike, NDArray, RandomStateLike

@@ -4,7 +4,8 @@ from numbers import Integral
 
 import numpy as np
 from scipy import sparse
-from sklearn.utils import _safe_indexing
+
+from .._sklearn_private import _safe_indexing
 
 
 def _pyplot():
