@@ -15,6 +15,7 @@ matters with few features, where a step does little arithmetic:
   :data:`DIVERGENCE_CHECK_EVERY` batches and at the end of each epoch.
 """
 
+import copy
 import math
 import weakref
 from collections.abc import Callable, Iterator
@@ -242,16 +243,26 @@ class DivergenceCheck(Callback):
     for float32 arithmetic, weights that an update made non-finite (a
     learning rate too large), an input corruption that overflowed, and a
     module that produces non-finite values from finite weights and input.
+    To tell the last two apart once the weights are already non-finite (an
+    update after a non-finite loss makes them so), the weights that training
+    started from are kept and the module is run with them on the last batch:
+    non-finite output there is the module's doing, not the learning rate's.
     """
 
     batches_: int
     training_: bool | None
     loss_sum_: torch.Tensor | None
     largest_input_: torch.Tensor | None
+    start_weights_: dict | None
+    last_input_: torch.Tensor | None
 
     def initialize(self) -> "DivergenceCheck":
         self.batches_, self.training_, self.loss_sum_, self.largest_input_ = 0, None, None, None
+        self.start_weights_, self.last_input_ = None, None
         return self
+
+    def on_train_begin(self, net: Any, **kwargs: Any) -> None:
+        self.start_weights_ = {k: v.detach().clone() for k, v in net.module_.state_dict().items()}
 
     def on_batch_end(
         self, net: Any, batch: Any = None, training: bool = False, loss_sum: torch.Tensor | None = None, **kwargs: Any
@@ -263,6 +274,7 @@ class DivergenceCheck(Callback):
             self.training_ = training
         x = batch[0] if isinstance(batch, (tuple, list)) else batch
         if isinstance(x, torch.Tensor) and x.numel():
+            self.last_input_ = x
             largest = x.detach().abs().amax()
             seen = self.largest_input_
             self.largest_input_ = largest if seen is None else torch.maximum(seen, largest)
@@ -277,6 +289,7 @@ class DivergenceCheck(Callback):
 
     def on_train_end(self, net: Any, **kwargs: Any) -> None:
         self._check(net)
+        self.start_weights_, self.last_input_ = None, None  # nothing of the training stays on the callback
 
     def _check(self, net: Any) -> None:
         loss_sum, largest = self.loss_sum_, self.largest_input_
@@ -284,12 +297,28 @@ class DivergenceCheck(Callback):
         if loss_sum is None or bool(torch.isfinite(loss_sum)):
             return
         epoch = len(net.history)
-        raise FloatingPointError(
-            f"Training diverged: the loss became {loss_sum.item()} in epoch {epoch}: {self._why(net, largest)}"
-        )
+        why = self._why(net, largest, self._module_fails_from_finite_weights(net))
+        self.start_weights_, self.last_input_ = None, None
+        raise FloatingPointError(f"Training diverged: the loss became {loss_sum.item()} in epoch {epoch}: {why}")
+
+    def _module_fails_from_finite_weights(self, net: Any) -> bool:
+        """Whether the module, with the (finite) weights training started from, gives non-finite output now."""
+        weights, x = self.start_weights_, self.last_input_
+        if weights is None or x is None or not all(torch.isfinite(w).all() for w in weights.values()):
+            return False
+        module = copy.deepcopy(net.module_)
+        module.load_state_dict(weights)
+        module.eval()  # no corruption and no dropout: nothing is drawn from the random generators
+        with torch.no_grad():
+            try:
+                out = module(x)
+            except Exception:  # a module that fails outright is the module's doing too
+                return True
+        fields = [f for f in (out if isinstance(out, tuple) else (out,)) if isinstance(f, torch.Tensor)]
+        return not all(bool(torch.isfinite(f).all()) for f in fields if f.is_floating_point())
 
     @staticmethod
-    def _why(net: Any, largest: Any) -> str:
+    def _why(net: Any, largest: Any, module_fails: bool = False) -> str:
         largest = 0.0 if largest is None else largest.item()
         if largest**2 > torch.finfo(torch.float32).max:
             return (
@@ -299,6 +328,12 @@ class DivergenceCheck(Callback):
         corruption = net.module_.corruption  # every module of sklearn_ae.nn has one
         if corruption.kind == "gaussian" and corruption.level > 1e3:
             return f"the Gaussian input noise (noise_level={corruption.level:g}) overflowed; use a smaller noise_level."
+        if module_fails:
+            return (
+                "the network produces non-finite values from finite input with the weights that training started "
+                "from, before any update (a custom encoder or decoder, or an activation that overflows): check the "
+                "module on your data; the learning rate is not the cause."
+            )
         if not all(torch.isfinite(p).all() for p in net.module_.parameters()):
             return f"an update made the weights non-finite. Try a smaller lr (it is {net.lr}) or a different optimizer."
         return (

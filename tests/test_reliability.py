@@ -159,6 +159,24 @@ def test_divergence_says_what_happened(Estimator, params, data, message):
         Estimator(2, **{**FAST, "max_epochs": 20, **params}).fit(data)
 
 
+class SquareRootDecoder(nn.Module):
+    """A decoder that gives NaN wherever its linear output is negative: non-finite from its first weights."""
+
+    def __init__(self, n_features, n_components):
+        super().__init__()
+        self.linear = nn.Linear(n_components, n_features)
+
+    def forward(self, z):
+        return torch.sqrt(self.linear(z))
+
+
+def test_a_custom_decoder_producing_nan_is_blamed_not_the_learning_rate():
+    model = AutoencoderTransformer(2, encoder=Encoder, decoder=SquareRootDecoder, **{**FAST, "max_epochs": 3})
+    with pytest.raises(FloatingPointError, match="non-finite values .* weights that training started from") as caught:
+        model.fit(X)
+    assert "smaller lr" not in str(caught.value)
+
+
 def _in_threads(fn, n):
     results, errors = [None] * n, []
 
