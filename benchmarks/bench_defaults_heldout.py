@@ -150,7 +150,7 @@ def components(name, n_features):
 @contextlib.contextmanager
 def clean_validation_rows():
     """Inside the block, a denoiser's validation rows are not corrupted (the experiment ``+cleanval``)."""
-    from sklearn_ae.nn._dense import Corruption
+    from sklearn_ae.nn._corruption import Corruption
 
     seeded = Corruption.seeded
     Corruption.seeded = lambda self, seed: contextlib.nullcontext(self)

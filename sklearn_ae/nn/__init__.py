@@ -15,8 +15,9 @@ from ._contracts import (
     VAEOutput,
 )
 from ._conv import ConvAutoencoder
+from ._corruption import Corruption, CorruptionConfig
 from ._custom import CustomAutoencoder
-from ._dense import ACTIVATIONS, Corruption, CorruptionConfig, DenseAutoencoder, LinearResidual, TiedLinear, make_mlp
+from ._dense import ACTIVATIONS, DenseAutoencoder, LinearResidual, TiedLinear, make_mlp
 from ._vae import VariationalAutoencoder
 
 __all__ = [

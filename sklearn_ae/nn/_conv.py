@@ -7,7 +7,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._dense import ACTIVATIONS, CorruptionConfig, MirroredAutoencoder, TiedLinear
+from ._corruption import CorruptionConfig
+from ._dense import ACTIVATIONS, MirroredAutoencoder, TiedLinear
 
 
 def parse_image_shape(image_shape: Sequence[int]) -> tuple[int, ...]:

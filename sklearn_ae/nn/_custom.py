@@ -8,7 +8,7 @@ import torch
 from torch import nn
 
 from ._contracts import AutoencoderOutput
-from ._dense import Corruption, CorruptionConfig
+from ._corruption import Corruption, CorruptionConfig
 
 SIZE_ARGUMENTS = ("n_features", "n_components")
 

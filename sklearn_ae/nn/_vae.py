@@ -8,7 +8,8 @@ import torch
 from torch import nn
 
 from ._contracts import VAEOutput
-from ._dense import Corruption, CorruptionConfig, LinearResidual
+from ._corruption import Corruption, CorruptionConfig
+from ._dense import LinearResidual
 
 
 class VariationalAutoencoder(nn.Module):
