@@ -5,16 +5,18 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip install -q --disable-pip-version-check -c .ci/constraints.txt
 PYTEST_WORKERS ?= 2
 
-.PHONY: install dev demo lint test clean docs docs-test mutation
+.PHONY: install dev demo lint test test-min test-threads dist-check clean docs docs-test mutation
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 
 $(VENV)/.installed: pyproject.toml .ci/constraints.txt | $(VENV)/bin/python
+	@echo "Installing the environment into $(VENV) (first run only, a few minutes)..."
 	$(PIP) -e ".[plot]"
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml .ci/constraints.txt | $(VENV)/bin/python
+	@echo "Installing the development environment into $(VENV) (first run only, a few minutes)..."
 	$(PIP) -e ".[dev]"
 	touch $@ $(VENV)/.installed
 
@@ -36,6 +38,39 @@ lint: dev
 ## SCIPY_ARRAY_API=1 lets scikit-learn's array-API checks run instead of skipping.
 test: dev lint
 	SCIPY_ARRAY_API=1 $(PY) -m pytest -n $(PYTEST_WORKERS) -q
+
+## make test-min: the unit tests, scikit-learn's estimator checks and the safetensors round trip of an unfitted
+## estimator against the lowest supported versions (.ci/constraints-min.txt; torch is 2.13.0 there too, the only
+## build installable here), in their own environment $(VENV_MIN).
+VENV_MIN ?= .venv-min
+$(VENV_MIN)/.installed: pyproject.toml .ci/constraints-min.txt
+	@echo "Installing the minimum-versions environment into $(VENV_MIN) (a few minutes)..."
+	rm -rf $(VENV_MIN)
+	$(PYTHON) -m venv $(VENV_MIN)
+	$(VENV_MIN)/bin/python -m pip install -q --disable-pip-version-check -c .ci/constraints-min.txt \
+		-e . pandas polars pytest pytest-xdist hypothesis
+	touch $@
+
+test-min: $(VENV_MIN)/.installed
+	$(VENV_MIN)/bin/python -m pip list --disable-pip-version-check 2>/dev/null \
+		| grep -iE '^(numpy|scipy|scikit-learn|skorch|torch|safetensors|pandas|polars) '
+	$(VENV_MIN)/bin/python -m pytest -n $(PYTEST_WORKERS) -q tests/unit tests/test_common.py \
+		tests/test_io.py::test_unfitted_estimator_saves_its_parameters
+
+## make test-threads: the unit tests, the estimator checks and the reproducibility tests on one thread per
+## process (the results must not depend on the thread count).
+test-threads: dev
+	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 SCIPY_ARRAY_API=1 \
+		$(PY) -m pytest -n $(PYTEST_WORKERS) -q tests/unit tests/test_common.py tests/test_reproducibility.py
+
+## make dist-check: build the sdist and the wheel, check their contents (the sdist carries the tests, the wheel
+## py.typed), install the wheel into a fresh environment under /tmp and run the README's quick start there.
+$(VENV)/.installed-build: pyproject.toml .ci/constraints.txt | $(VENV)/bin/python
+	$(PIP) build setuptools
+	touch $@
+
+dist-check: $(VENV)/.installed-build
+	bash .ci/dist-check.sh $(PY) $(PYTHON)
 
 $(VENV)/.installed-mutation: pyproject.toml .ci/constraints.txt | $(VENV)/bin/python
 	$(PIP) -e ".[dev,mutation]"
@@ -65,4 +100,4 @@ docs-test: dev
 	$(PY) -m pytest -q tests/test_docs.py
 
 clean:
-	rm -rf $(VENV) mutants demo_output docs/_build docs/auto_examples docs/gen_modules
+	rm -rf $(VENV) $(VENV_MIN) mutants demo_output docs/_build docs/auto_examples docs/gen_modules

@@ -113,7 +113,9 @@ def test_bad_parameters_are_refused_up_front(params, message):
 
 
 def test_an_optimizer_without_weight_decay_trains():
-    model = AutoencoderTransformer(2, optimizer=torch.optim.LBFGS, lr=0.1, **FAST).fit(X)
+    # LBFGS without a line search diverges for some seeds from lr 0.03 up, and where exactly depends on the
+    # CPU's rounding: lr 1e-3 stays far from that border (ten seeds train smoothly).
+    model = AutoencoderTransformer(2, optimizer=torch.optim.LBFGS, lr=1e-3, **FAST).fit(X)
     assert np.isfinite(model.loss_curve_).all()
 
 
@@ -143,7 +145,8 @@ def test_score_samples_with_a_decoder_vmap_cannot_vectorise():
     model = AutoencoderTransformer(2, encoder=Encoder, decoder=BranchingDecoder, **FAST).fit(X)
     scores = model.score_samples(X[:7])
     assert np.isfinite(scores).all()
-    np.testing.assert_allclose(scores[3:4], model.score_samples(X[3:4]), rtol=1e-10)
+    # one row alone against the same row in a batch: equal up to the network's (float32) rounding
+    np.testing.assert_allclose(model.score_samples(X[3:4]), scores[3:4], rtol=1e-6, atol=1e-6 * np.abs(scores).max())
 
 
 @pytest.mark.parametrize(

@@ -46,9 +46,12 @@ def test_transform_row_by_row_equals_whole_batch():
     ae = AutoencoderTransformer(3, random_state=0, **FAST).fit(X)
     whole = ae.transform(X[:20])
     rows = np.vstack([ae.transform(X[i : i + 1]) for i in range(20)])
-    np.testing.assert_allclose(rows, whole, rtol=0, atol=1e-12)
+    # Another batch shape may take another matrix kernel, which adds in another order: equal up to the network's
+    # (float32) rounding, with an absolute part for codes near zero.
+    np.testing.assert_allclose(rows, whole, rtol=1e-6, atol=1e-6 * np.abs(whole).max())
     scores = np.hstack([ae.score_samples(X[i : i + 1]) for i in range(20)])
-    np.testing.assert_allclose(scores, ae.score_samples(X[:20]), rtol=1e-12)
+    expected = ae.score_samples(X[:20])
+    np.testing.assert_allclose(scores, expected, rtol=1e-6, atol=1e-6 * np.abs(expected).max())
 
 
 def test_pickle_round_trip_is_exact():

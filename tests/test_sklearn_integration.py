@@ -59,7 +59,9 @@ def test_grid_search_over_n_components_is_sequential_and_parallel_equal():
     params = {"n_components": [2, 6]}
     a = GridSearchCV(AutoencoderTransformer(**FAST), params, cv=2, n_jobs=1).fit(X)
     b = GridSearchCV(AutoencoderTransformer(**FAST), params, cv=2, n_jobs=2).fit(X)
-    np.testing.assert_allclose(a.cv_results_["mean_test_score"], b.cv_results_["mean_test_score"])
+    # n_jobs=2 fits in worker processes: the same seeds, equal up to rounding (bit identity holds only within one
+    # process), as in tests/test_dask.py
+    np.testing.assert_allclose(a.cv_results_["mean_test_score"], b.cv_results_["mean_test_score"], rtol=1e-5)
 
 
 def test_feature_names_and_pandas_output():
