@@ -144,6 +144,16 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
             return check_streamed(self, X, reset=reset)
         return validate_data(self, X, accept_sparse="csr", dtype=[np.float64, np.float32], reset=reset)
 
+    def _training_dataset(self, X: Any, offset: NDArray, scale: NDArray) -> Any:
+        """The dataset ``fit`` and ``partial_fit`` train on: batches ``(input, Targets(target, mask))``.
+
+        For an autoencoder the rows of validated ``X``, scaled, are their own
+        targets, every entry observed (:func:`~sklearn_ae._streaming.dataset_for`);
+        an estimator with other targets or a mask of observed entries
+        overrides it.
+        """
+        return dataset_for(X, offset, scale, self.batch_size)
+
     def _fit(self, X: ArrayLike) -> Any:
         """Validate ``X``, train the network on it, and return the validated ``X``.
 
@@ -184,7 +194,7 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
             if spec.init == "pca":
                 pca = scaled_pca(X, scaling, spec.module_kwargs["n_components"])
                 net.module_.init_from_pca(pca)
-            net.partial_fit(dataset_for(X, scaling.offset, scaling.scale, self.batch_size), None, **fit_params)
+            net.partial_fit(self._training_dataset(X, scaling.offset, scaling.scale), None, **fit_params)
         net.module_.eval()  # inference mode from now on: no corruption, and inference leaves the module as it is
         self.n_components_ = spec.module_kwargs["n_components"]
         self.scaling_offset_, self.scaling_scale_ = scaling.offset, scaling.scale
@@ -243,7 +253,7 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
                 net.train_split = None
                 net.callbacks = [(n, cb) for n, cb in net.callbacks if n not in ("best_weights", "early_stopping")]
                 net.initialize_callbacks()
-            dataset = dataset_for(X, self.scaling_offset_, self.scaling_scale_, self.batch_size)
+            dataset = self._training_dataset(X, self.scaling_offset_, self.scaling_scale_)
             with seeded_torch(call_seed(self._seed, self.n_iter_), net.device):
                 limit_threads(choose_threads(step_macs(net.module_, self.batch_size)))  # until fit_scope ends
                 net.partial_fit(dataset, None, epochs=1)
