@@ -87,13 +87,13 @@ def integer(low=0, high=None, *, equals=None):
     return check
 
 
-def finite_float(*, positive=False, nonnegative=False):
-    """A finite float (numpy floats included), optionally > 0 or >= 0."""
-    what = "a finite float" + (" > 0" if positive else " >= 0" if nonnegative else "")
+def finite_float(*, positive=False, low=None):
+    """A finite float (numpy floats included), optionally > 0 or >= ``low``."""
+    what = "a finite float" + (" > 0" if positive else f" >= {low:g}" if low is not None else "")
 
     def check(value, owner):
         ok = isinstance(value, (float, np.floating)) and math.isfinite(value)
-        ok = ok and (not positive or value > 0) and (not nonnegative or value >= 0)
+        ok = ok and (not positive or value > 0) and (low is None or value >= low)
         return None if ok else f"must be {what}"
 
     return check
@@ -139,18 +139,23 @@ def output_config(value, owner):
 
 # ------------------------------------------------------------------- arrays
 class Values(NamedTuple):
-    """What the entries of an array may be: ``test(array)`` is True when all are allowed; ``what`` says it."""
+    """What the entries of an array may be: ``ok(array)`` is True for each allowed entry; ``what`` says it."""
 
     what: str
-    test: Callable[[np.ndarray], bool]
+    ok: Callable[[np.ndarray], np.ndarray]
 
 
-ANY = Values("", lambda a: True)
-FINITE = Values("finite entries", lambda a: bool(np.isfinite(a).all()))
-POSITIVE = Values("finite entries > 0", lambda a: bool(np.isfinite(a).all() and (a > 0).all()))
-NONNEGATIVE = Values("finite entries >= 0", lambda a: bool(np.isfinite(a).all() and (a >= 0).all()))
+def at_least(low):
+    """Finite entries >= ``low`` (a floor that ``fit`` applies)."""
+    return Values(f"finite entries >= {low:g}", lambda a: np.isfinite(a) & (a >= low))
+
+
+ANY = Values("", lambda a: np.ones(a.shape, dtype=bool))
+FINITE = Values("finite entries", np.isfinite)
+POSITIVE = Values("finite entries > 0", lambda a: np.isfinite(a) & (a > 0))
+NONNEGATIVE = at_least(0)
 # a variance that may exceed float64 (inf), never NaN nor negative
-VARIANCE = Values("entries >= 0 (inf allowed)", lambda a: bool((a >= 0).all()))
+VARIANCE = Values("entries >= 0 (inf allowed)", lambda a: a >= 0)
 
 
 def _shape(dims, owner):
@@ -170,14 +175,6 @@ def _shape_text(shape, dims):
     return "(" + ", ".join(parts) + ("," if len(parts) == 1 else "") + ")"
 
 
-def _first_offender(array, values):
-    """The first entry of ``array`` that ``values`` refuses, for the message."""
-    for item in array.ravel():
-        if not values.test(np.asarray([item])):
-            return item.item()
-    return None  # pragma: no cover - only called when some entry is refused
-
-
 def array(*dims, dtype=(np.float64,), values=FINITE):
     """An ndarray of one of the ``dtype`` s, of the shape ``dims`` (see :func:`_shape`), with ``values``."""
 
@@ -190,8 +187,10 @@ def array(*dims, dtype=(np.float64,), values=FINITE):
             return what
         if not _fits(shape, value.shape):
             return what
-        if not values.test(value):
-            raise Refused("", what, Described(f"an array holding {_first_offender(value, values)!r}"))
+        allowed = np.asarray(values.ok(value), dtype=bool)
+        if not allowed.all():
+            offender = value[~allowed].ravel()[0].item()
+            raise Refused("", what, Described(f"an array holding {offender!r}"))
         return None
 
     return check
@@ -398,7 +397,7 @@ NATIVE_SCHEMAS = {
             "mean_": array("n_features_in_", dtype=(np.float64, np.float32)),
             "components_": array("n_components_", "n_features_in_", dtype=(np.float64, np.float32)),
             "explained_variance_": array("n_components_", dtype=(np.float64, np.float32), values=NONNEGATIVE),
-            "noise_variance_": finite_float(nonnegative=True),
+            "noise_variance_": finite_float(low=0),
         },
         optional={
             "feature_names_in_": feature_names,

@@ -24,6 +24,9 @@ import threading
 import numpy as np
 import torch
 
+# The least noise variance of the autoencoder's density (a perfect reconstruction would make it 0).
+NOISE_VARIANCE_FLOOR = 1e-10
+
 
 def fit_gaussian(Z):
     """Mean and covariance (ddof=1, as PCA's explained variance) of the rows of ``Z``.
@@ -72,7 +75,7 @@ def noise_variance(squared_error, n_directions, validation=None, floor=0.0):
         variance = rows.sum() / (n_directions * len(rows))
     else:
         variance = squared_error.sum() / (n_directions * max(len(squared_error) - 1, 1))
-    return max(float(variance), float(floor), 1e-10)
+    return max(float(variance), float(floor), NOISE_VARIANCE_FLOOR)
 
 
 def gaussian_logpdf(Z, mean, cov):

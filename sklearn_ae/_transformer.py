@@ -11,6 +11,7 @@ from ._docstrings import fill_doc
 from ._fitcheck import check_fit, pca_noise_variance
 from ._fitted_checks import array, autoencoder_schema, covariance, finite_float
 from ._likelihood import (
+    NOISE_VARIANCE_FLOOR,
     activation_width,
     fit_gaussian,
     fit_gaussian_from,
@@ -248,7 +249,7 @@ class AutoencoderTransformer(RoutedKwargsMixin, CodeTransformerMixin, BaseAutoen
         {
             "code_mean_": array("n_components_"),
             "code_covariance_": covariance("n_components_"),
-            "noise_variance_": finite_float(positive=True),
+            "noise_variance_": finite_float(low=NOISE_VARIANCE_FLOOR),
         }
     )
 
