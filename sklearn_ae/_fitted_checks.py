@@ -30,6 +30,7 @@ scikit-learn versions, are left as they are.
 import math
 import reprlib
 from collections.abc import Callable, Mapping
+from numbers import Integral
 from typing import NamedTuple
 
 import numpy as np
@@ -261,13 +262,6 @@ def members(value, owner):
         return "must be a non-empty list of fitted estimators"
     for i, member in enumerate(value):
         problem = template(member, owner)
-        try:
-            check_is_fitted(member)
-        except (NotFittedError, TypeError):
-            problem = problem or "must be a fitted estimator"
-        n_features = getattr(member, "n_features_in_", owner.n_features_in_)
-        if problem is None and n_features != owner.n_features_in_:
-            problem = f"must have n_features_in_={owner.n_features_in_} (the detector's), not {n_features!r}"
         if problem is not None:
             raise Refused(f"[{i}]", problem, member)
         native = NATIVE_SCHEMAS.get(type(member))
@@ -276,6 +270,17 @@ def members(value, owner):
                 native.refuse(member, strict=False)
             except Refused as refused:
                 raise Refused(f"[{i}]{refused.path}", refused.problem, refused.value) from None
+        try:
+            check_is_fitted(member)
+        except (NotFittedError, TypeError, ValueError):
+            raise Refused(f"[{i}]", "must be a fitted estimator", member) from None
+        n_features = getattr(member, "n_features_in_", owner.n_features_in_)
+        if (
+            not (isinstance(n_features, Integral) and not isinstance(n_features, bool))
+            or n_features != owner.n_features_in_
+        ):
+            problem = f"must have n_features_in_={owner.n_features_in_} (the detector's), not {shown(n_features)}"
+            raise Refused(f"[{i}]", problem, member)
     return None
 
 
@@ -404,6 +409,7 @@ NATIVE_SCHEMAS = {
             "explained_variance_ratio_": array("n_components_", dtype=(np.float64, np.float32), values=ANY),
             "singular_values_": array("n_components_", dtype=(np.float64, np.float32), values=NONNEGATIVE),
             "n_samples_": integer(1),
+            "_fit_svd_solver": one_of("full", "covariance_eigh", "arpack", "randomized"),  # its tags read it
         },
         anytime={"_sklearn_output_config": output_config},
         closed=False,

@@ -8,9 +8,11 @@ training history, the names of its weight tensors and, unless left out, its
 optimizer's hyperparameters and the names of its state tensors). The tensors
 are the networks' weights, the optimizers' states and the fitted numeric
 arrays. Nothing in the file is
-executable: loading reads JSON and raw tensors, builds the estimator from an
-allow-list of classes, rebuilds each network from the parameters (as ``fit``
-does) and loads its weights strictly. A custom encoder or decoder class is
+executable: loading reads JSON and raw tensors (the document bounded in size
+and depth before it is parsed), builds the estimator from an allow-list of
+classes, checks its fitted attributes against the class's schema
+(:mod:`sklearn_ae._fitted_checks`), rebuilds each network from the parameters
+(as ``fit`` does) and loads its weights strictly. A custom encoder or decoder class is
 imported only when the caller names it in ``trusted``. A detector's member
 that is another scikit-learn estimator than PCA (IncrementalPCA, a Pipeline,
 ...) is stored as skops bytes in a uint8 tensor; skops builds it, only after
@@ -438,7 +440,11 @@ def load(path, trusted=None):
     rebuilt from the parameters and its weights are loaded strictly: a
     missing, extra or misshapen tensor, an unknown class or parameter, or a
     file of a newer format raises a ``ValueError`` (or a ``TypeError``),
-    before anything of the file's is imported. A detector's member saved
+    before anything of the file's is imported. Every fitted attribute is
+    checked against what ``fit`` produces (type, dtype, shape, finiteness,
+    range, allowed values; unknown attributes are refused), with a
+    ``ValueError`` that names it (``estimator.offset_: must be a finite
+    float, got nan.``); so is a document nested too deeply or too large. A detector's member saved
     through skops is built by ``skops.io.loads`` once every type it names is
     trusted: scikit-learn's own (as skops trusts them), sklearn-ae's, or one
     named in ``trusted``.
