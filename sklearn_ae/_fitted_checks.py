@@ -243,7 +243,7 @@ def feature_names(value, owner):
 
 # --------------------------------------------------------------- estimators
 def _methods(owner):
-    """The methods a detector's member needs: those of its ``estimator`` parameter, score_samples for "likelihood"."""
+    """The methods the detector calls on its members: fit, transform, inverse_transform (score_samples too)."""
     return ("fit", "transform", "inverse_transform") + (("score_samples",) if owner.measure_ == "likelihood" else ())
 
 
