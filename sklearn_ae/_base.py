@@ -25,6 +25,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _state
 from ._data import SCALINGS, FittedScaling, InputScaling, column_range, fit_input_scaling
+from ._fitted_checks import check_fitted
 from ._net import AutoencoderNet
 from ._network import OPTIMIZERS, FittedNetwork, TrainingSettings, build_net
 from ._pca_start import scaled_pca
@@ -305,9 +306,13 @@ class BaseAutoencoder(BaseEstimator, metaclass=ABCMeta):
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
+        """Rebuild from :meth:`__getstate__`'s state: the fitted attributes are checked first (a skops file is data
+        that could be altered), then the network is rebuilt from its weights."""
         state = dict(state)
         saved = state.pop("_net_state", None)
         super().__setstate__(state)
+        # attributes a user set are kept (strict=False): pickle keeps them
+        check_fitted(self, type(self).__name__, strict=False, has_network=saved is not None)
         if saved is not None:
             self.network_ = self.network_from_plain(_state.net_state_from_record(saved))
 

@@ -28,6 +28,12 @@ _ARRAY_DTYPES = {
 }  # fmt: skip
 # The arrays of a FittedScaling (a value of the scaling parameter).
 _SCALING_FIELDS = ("offset", "scale", "mean", "std")
+# The number of 32-bit words of the Mersenne Twister state that a RandomState record holds.
+_MT19937_KEYS = 624
+
+
+def _is_int(value):
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def qualified_name(cls: type) -> str:
@@ -236,6 +242,17 @@ class _RandomState(_Codec):
     @staticmethod
     def read(reader: Any, value: Any, where: str) -> Any:
         _fields(value, ["keys", "pos", "has_gauss", "cached"], where)
+        keys, pos, has_gauss, cached = value["keys"], value["pos"], value["has_gauss"], value["cached"]
+        expect(
+            isinstance(keys, list) and len(keys) == _MT19937_KEYS and all(_is_int(k) and 0 <= k < 2**32 for k in keys),
+            f"{where}: a RandomState's keys are {_MT19937_KEYS} ints in [0, 2**32).",
+        )
+        expect(_is_int(pos) and 0 <= pos <= _MT19937_KEYS, f"{where}: a RandomState's pos is an int in [0, 624].")
+        expect(has_gauss in (0, 1) and _is_int(has_gauss), f"{where}: a RandomState's has_gauss is 0 or 1.")
+        expect(
+            isinstance(cached, (int, float)) and not isinstance(cached, bool) and math.isfinite(cached),
+            f"{where}: a RandomState's cached gaussian is a finite number.",
+        )
         try:
             rng = np.random.RandomState()
             rng.set_state(
@@ -247,7 +264,7 @@ class _RandomState(_Codec):
                     value["cached"],
                 )
             )
-        except (TypeError, ValueError, OverflowError) as exc:
+        except (TypeError, ValueError, OverflowError, IndexError) as exc:
             raise ValueError(f"{where}: not a valid RandomState: {exc}") from None
         return rng
 
@@ -305,7 +322,10 @@ class _FittedScaling(_Codec):
         arrays = {}
         for field in _SCALING_FIELDS:
             array = reader.value(value[field], f"{where}.{field}")
-            expect(isinstance(array, np.ndarray), f"{where}.{field}: a FittedScaling's {field} is an array.")
+            expect(
+                isinstance(array, np.ndarray) and array.dtype == np.float64 and array.ndim == 1,
+                f"{where}.{field}: a FittedScaling's {field} is a 1-D float64 array.",
+            )
             arrays[field] = array
         try:
             return FittedScaling(**arrays)

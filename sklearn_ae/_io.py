@@ -8,9 +8,11 @@ training history, the names of its weight tensors and, unless left out, its
 optimizer's hyperparameters and the names of its state tensors). The tensors
 are the networks' weights, the optimizers' states and the fitted numeric
 arrays. Nothing in the file is
-executable: loading reads JSON and raw tensors, builds the estimator from an
-allow-list of classes, rebuilds each network from the parameters (as ``fit``
-does) and loads its weights strictly. A custom encoder or decoder class is
+executable: loading reads JSON and raw tensors (the document bounded in size
+and depth before it is parsed), builds the estimator from an allow-list of
+classes, checks its fitted attributes against the class's schema
+(:mod:`sklearn_ae._fitted_checks`), rebuilds each network from the parameters
+(as ``fit`` does) and loads its weights strictly. A custom encoder or decoder class is
 imported only when the caller names it in ``trusted``. A detector's member
 that is another scikit-learn estimator than PCA (IncrementalPCA, a Pipeline,
 ...) is stored as skops bytes in a uint8 tensor; skops builds it, only after
@@ -19,7 +21,9 @@ in ``trusted``).
 """
 
 import json
+import math
 import os
+import re
 import reprlib
 import warnings
 from pathlib import Path
@@ -32,6 +36,7 @@ from . import _registry, _state
 from ._base import BaseAutoencoder
 from ._codecs import CODECS, READERS, TYPE, expect, public_name, qualified_name
 from ._data import FittedScaling
+from ._fitted_checks import check_fitted
 from ._network import OPTIMIZERS
 from ._sklearn_private import param_names, validate_params
 from ._version import __version__
@@ -242,12 +247,60 @@ def _read(path):
             f"{path} is not a file written by sklearn_ae.save: its metadata holds {sorted(metadata)}, "
             f"expected exactly [{METADATA_KEY!r}]."
         )
+    text = metadata[METADATA_KEY]
+    _check_size_and_depth(text, path)
     try:
-        document = json.loads(metadata[METADATA_KEY])
-    except ValueError:
-        raise ValueError(f"{path}: the {METADATA_KEY!r} metadata is not valid JSON.") from None
+        document = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float)
+    except ValueError as exc:
+        raise ValueError(f"{path}: the {METADATA_KEY!r} metadata is not valid JSON: {exc}") from None
     _check_document(document, path)
     return document, tensors
+
+
+# The most characters of a document (safetensors' own limit on a header, which holds it) and the most levels of
+# nested lists and objects (a saved detector nests about 15; the JSON parser and the reader recurse per level).
+MAX_DOCUMENT_CHARS = 100_000_000
+MAX_DEPTH = 100
+_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
+_DEPTH_CHUNK = 1 << 20
+
+
+def _check_size_and_depth(text, path):
+    """Refuse a document too large, or nested too deeply for the parser (a ``RecursionError``), before parsing it."""
+    expect(
+        len(text) <= MAX_DOCUMENT_CHARS,
+        f"{path}: the document has {len(text)} characters; sklearn_ae.load reads at most {MAX_DOCUMENT_CHARS}.",
+    )
+    depth = _nesting_depth(text)
+    expect(
+        depth <= MAX_DEPTH,
+        f"{path}: the document nests lists and objects {depth} levels deep; sklearn_ae.load reads at most {MAX_DEPTH}.",
+    )
+
+
+def _nesting_depth(text):
+    """The deepest nesting of ``[`` and ``{`` in JSON ``text``, outside its strings (in C speed, chunk by chunk)."""
+    data = np.frombuffer(_STRING.sub("", text).encode("utf-8", "surrogatepass"), dtype=np.uint8)
+    depth = deepest = 0
+    for start in range(0, len(data), _DEPTH_CHUNK):
+        chunk = data[start : start + _DEPTH_CHUNK]
+        opens = (chunk == ord("[")) | (chunk == ord("{"))
+        closes = (chunk == ord("]")) | (chunk == ord("}"))
+        running = depth + np.cumsum(opens.astype(np.int32) - closes.astype(np.int32))
+        if running.size:
+            deepest, depth = max(deepest, int(running.max())), int(running[-1])
+    return deepest
+
+
+def _refuse_constant(name):
+    raise ValueError(f"{name} is not JSON (save writes non-finite floats as records)")
+
+
+def _finite_float(text):
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text} overflows a float")
+    return value
 
 
 def _check_document(document, path):
@@ -338,6 +391,8 @@ class _Reader:
                 f"{where}: {key!r} cannot be an attribute of a {name}.",
             )
             vars(estimator)[key] = self.value(value, f"{where}.{key}")
+        # the fitted attributes against the class's schema, before the network is rebuilt from them
+        check_fitted(estimator, where, strict=True, has_network="net" in record)
         if "net" in record:
             expect(issubclass(cls, BaseAutoencoder), f"{where}: a {name} has no network.")
             self._net(estimator, record["net"], f"{where}.net")
@@ -390,7 +445,11 @@ def load(
     rebuilt from the parameters and its weights are loaded strictly: a
     missing, extra or misshapen tensor, an unknown class or parameter, or a
     file of a newer format raises a ``ValueError`` (or a ``TypeError``),
-    before anything of the file's is imported. A detector's member saved
+    before anything of the file's is imported. Every fitted attribute is
+    checked against what ``fit`` produces (type, dtype, shape, finiteness,
+    range, allowed values; unknown attributes are refused), with a
+    ``ValueError`` that names it (``estimator.offset_: must be a finite
+    float, got nan.``); so is a document nested too deeply or too large. A detector's member saved
     through skops is built by ``skops.io.loads`` once every type it names is
     trusted: scikit-learn's own (as skops trusts them), sklearn-ae's, or one
     named in ``trusted``.

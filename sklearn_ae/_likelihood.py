@@ -28,6 +28,9 @@ import torch
 
 from ._typing import ArrayLike, NDArray
 
+# The least noise variance of the autoencoder's density (a perfect reconstruction would make it 0).
+NOISE_VARIANCE_FLOOR = 1e-10
+
 
 def fit_gaussian(Z: ArrayLike) -> tuple[NDArray, NDArray]:
     """Mean and covariance (ddof=1, as PCA's explained variance) of the rows of ``Z``.
@@ -78,7 +81,7 @@ def noise_variance(
         variance = rows.sum() / (n_directions * len(rows))
     else:
         variance = squared_error.sum() / (n_directions * max(len(squared_error) - 1, 1))
-    return max(float(variance), float(floor), 1e-10)
+    return max(float(variance), float(floor), NOISE_VARIANCE_FLOOR)
 
 
 def gaussian_logpdf(Z: ArrayLike, mean: NDArray, cov: NDArray) -> NDArray:

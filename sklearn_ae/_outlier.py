@@ -25,6 +25,21 @@ from ._detector_score import (
     member_stats,
     residuals,
 )
+from ._fitted_checks import (
+    POSITIVE,
+    FittedSchema,
+    array,
+    at_least,
+    check_fitted,
+    code_width,
+    feature_names,
+    finite_float,
+    integer,
+    members,
+    n_members,
+    one_of,
+    template,
+)
 from ._likelihood import fit_gaussian
 from ._network import INFERENCE_BATCH_SIZE
 from ._seeding import seed_from
@@ -275,6 +290,26 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         "random_state": ["random_state"],
     }
 
+    # what fit sets, in the order checked when a saved or pickled detector is loaded (see _fitted_checks.py)
+    _fitted_attributes = FittedSchema(
+        fitted={
+            "n_features_in_": integer(1),
+            "measure_": one_of("distance", "reconstruction", "likelihood"),
+            "estimator_": template,
+            "estimators_": members,
+            "feature_scales_": array("n_features_in_", values=POSITIVE),
+            "residual_scales_": array(n_members, "n_features_in_", values=at_least(_ABSOLUTE_FLOOR)),
+            "code_means_": array(n_members, code_width),
+            "code_whiteners_": array(n_members, code_width, code_width),
+            "error_medians_": array(n_members, values=POSITIVE),
+            "distance_medians_": array(n_members, values=POSITIVE),
+            "error_spreads_": array(n_members, values=POSITIVE),
+            "distance_spreads_": array(n_members, values=POSITIVE),
+            "offset_": finite_float(),
+        },
+        optional={"feature_names_in_": feature_names},
+    )
+
     def __init__(
         self, estimator=None, *, contamination="auto", measure="distance", n_estimators=1, random_state=None
     ) -> None:
@@ -514,6 +549,11 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         for batch in self._member_batches(X):
             errors.append(NUMPY.average([feature_errors(NUMPY, R, stats.residual_scale) for _, R, stats in batch]))
         return np.concatenate(errors)
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Unpickling (pickle, ``copy.deepcopy``, skops): the fitted attributes are checked against the schema."""
+        super().__setstate__(state)
+        check_fitted(self, type(self).__name__, strict=False)  # attributes a user set are kept: pickle keeps them
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()

@@ -9,7 +9,9 @@ import torch
 from ._base import BaseAutoencoder, CodeTransformerMixin
 from ._docstrings import fill_doc
 from ._fitcheck import check_fit, pca_noise_variance
+from ._fitted_checks import array, autoencoder_schema, covariance, finite_float
 from ._likelihood import (
+    NOISE_VARIANCE_FLOOR,
     activation_width,
     fit_gaussian,
     fit_gaussian_from,
@@ -244,6 +246,15 @@ class AutoencoderTransformer(RoutedKwargsMixin, CodeTransformerMixin, BaseAutoen
         **variant_constraints(_variants),
         "loss": [StrOptions({"mse", "bce"})],
     }
+
+    # what fit sets, checked when a saved or pickled model is loaded (see _fitted_checks.py)
+    _fitted_attributes = autoencoder_schema(
+        {
+            "code_mean_": array("n_components_"),
+            "code_covariance_": covariance("n_components_"),
+            "noise_variance_": finite_float(low=NOISE_VARIANCE_FLOOR),
+        }
+    )
 
     def __init__(
         self,

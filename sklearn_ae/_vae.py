@@ -12,6 +12,7 @@ from skorch.callbacks import Callback
 
 from ._base import BaseAutoencoder, CodeTransformerMixin
 from ._docstrings import fill_doc
+from ._fitted_checks import NONNEGATIVE, VARIANCE, array, autoencoder_schema, integer, none_when, unit_vector
 from ._likelihood import activation_width
 from ._losses import bernoulli_nll, gaussian_nll
 from ._pca_start import PCAStart
@@ -251,6 +252,21 @@ class VAETransformer(CodeTransformerMixin, BaseAutoencoder):
         "n_importance_samples": [Interval(Integral, 1, None, closed="left")],
         **variant_constraints(_variants),
     }
+
+    # what fit sets, checked when a saved or pickled model is loaded (see _fitted_checks.py)
+    _fitted_attributes = autoencoder_schema(
+        {
+            "_score_seed": integer(0, 2**64 - 1),
+            "_score_direction": unit_vector("n_features_in_"),
+            "noise_variance_": none_when(
+                lambda vae: getattr(vae, "likelihood", None) == "bernoulli",
+                array("n_features_in_", values=VARIANCE),
+                "the Bernoulli likelihood has no noise variance",
+            ),
+            "latent_activity_": array("n_components_", values=NONNEGATIVE),
+            "n_active_components_": integer(0, "n_components_"),
+        }
+    )
 
     def __init__(
         self,
