@@ -26,7 +26,7 @@ from sklearn_ae.plotting import LatentSpaceDisplay, LossCurveDisplay, Reconstruc
 data_home = Path(os.environ.get("SKLEARN_AE_DATA", "../shared/data"))
 have_mnist = (data_home / "mnist" / "mnist_5k.csv.gz").exists()
 if not have_mnist:
-    print(f"MNIST not found under {data_home}: this example is skipped.")
+    print("MNIST (mnist/mnist_5k.csv.gz) is not in the benchmark data folder: this example is skipped.")
 
 # %%
 # Fit both with 32 codes. The autoencoder is 784-256-128 with ReLU, trained
