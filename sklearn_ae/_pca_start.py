@@ -16,7 +16,7 @@ from sklearn.decomposition import PCA, IncrementalPCA
 from sklearn.utils import gen_batches
 from sklearn.utils.extmath import svd_flip
 
-from ._data import SPARSE_BATCH_NUMBERS, InputScaling, iter_row_batches, scale_rows
+from ._data import InputScaling, iter_row_batches, scale_rows, sparse_batch_rows
 from ._streaming import StreamedArray
 from ._typing import NDArray
 
@@ -39,7 +39,7 @@ def scaled_covariance(X: Any, scaling: InputScaling, batch_size: int = 4096) -> 
     """
     n_samples = X.shape[0]
     if sp.issparse(X):
-        return _sparse_scaled_covariance(X, scaling, max(1, min(batch_size, SPARSE_BATCH_NUMBERS // X.shape[1])))
+        return _sparse_scaled_covariance(X, scaling, sparse_batch_rows(X, batch_size))
 
     def batches() -> Iterator[NDArray]:
         return (scale_rows(b, scaling.offset, scaling.scale, np.float64) for b in iter_row_batches(X, batch_size))
