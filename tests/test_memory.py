@@ -218,5 +218,5 @@ def test_sparse_fit_memory_stays_far_below_a_dense_copy(which):
     )
     assert done.returncode == 0, done.stderr[-3000:]
     m = json.loads(done.stdout.strip().splitlines()[-1])
-    # it used to densify 4096-row batches with several temporaries (more than a dense copy for wide data)
+    # it used to densify 4096-row batches of float64 with several temporaries at once
     assert m["peak"] < 0.5 * m["dense"], f"fit's peak {m['peak'] / MB:.0f} MB; a dense copy is {m['dense'] / MB:.0f} MB"
