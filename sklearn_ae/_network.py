@@ -259,10 +259,11 @@ class FittedNetwork:
         """Apply ``fn(module, batch_tensor)`` to ``X`` batch by batch.
 
         ``X`` is validated. With ``scaled_input`` its rows are scaled first.
-        ``fn`` returns a tensor, or a NamedTuple of tensors; the result is
-        the same, as ndarrays of ``dtype`` holding all the rows, each
-        allocated once and filled batch by batch. A non-finite result
-        raises ``FloatingPointError``.
+        The module runs in ``dtype``. ``fn`` returns a tensor, or a
+        NamedTuple of tensors; the result is the same, as ndarrays holding
+        all the rows, each allocated once and filled batch by batch, of the
+        dtype ``fn`` gave (``dtype`` unless ``fn`` accumulated in float64).
+        A non-finite result raises ``FloatingPointError``.
         """
         module = self.module_as(dtype)
         device = self.net.device
@@ -279,7 +280,7 @@ class FittedNetwork:
                 out = fn(module, torch.as_tensor(batch, device=device))
                 fields = tuple(out) if isinstance(out, tuple) else (out,)
                 if result is None:  # one output array per field, written batch by batch
-                    result = [np.empty((X.shape[0], *f.shape[1:]), dtype=dtype) for f in fields]
+                    result = [np.empty((X.shape[0], *f.shape[1:]), dtype=_numpy_dtype(f)) for f in fields]
                 for array, field in zip(result, fields, strict=True):
                     array[start : start + len(batch)] = field.cpu().numpy()
                 start += len(batch)
@@ -392,3 +393,8 @@ class FittedNetwork:
 
 def _encode(module: Any, x: torch.Tensor) -> torch.Tensor:
     return module.encode(x)
+
+
+def _numpy_dtype(tensor: torch.Tensor) -> np.dtype:
+    """The numpy dtype of ``tensor``'s elements."""
+    return np.dtype(str(tensor.dtype).removeprefix("torch."))

@@ -336,7 +336,9 @@ class AutoencoderTransformer(RoutedKwargsMixin, CodeTransformerMixin, BaseAutoen
         network = self.network_
 
         def code_and_residual(rows: Any) -> Any:
-            return network.run(lambda m, x: _code_and_residual(m, x, network.mean_output), rows, np.float64)
+            # the network's own precision (float32, as it was trained), sums in float64: see _code_and_residual;
+            # fit_gaussian and RunningMoments take the float32 codes' moments in float64
+            return network.run(lambda m, x: _code_and_residual(m, x, network.mean_output), rows, np.float32)
 
         if isinstance(X, StreamedArray):  # data on disk: the codes' moments batch by batch, never all codes at once
             moments, squared_error, start = RunningMoments(), np.empty(n_samples), 0
@@ -442,7 +444,7 @@ def _validation_rows(net: Any, n_samples: int) -> NDArray | None:
 
 
 class CodeResidual(NamedTuple):
-    """Per row: the code and the squared reconstruction error (scaled space)."""
+    """Per row: the code (in the module's dtype) and the squared reconstruction error (scaled space, float64)."""
 
     code: torch.Tensor
     squared_error: torch.Tensor
@@ -460,7 +462,8 @@ def _code_and_residual(
     module: Any, x: torch.Tensor, mean_output: Callable[[Any, torch.Tensor], torch.Tensor]
 ) -> CodeResidual:
     z = module.encode(x)
-    return CodeResidual(z, ((x - mean_output(module, z)) ** 2).sum(dim=1))
+    # the squares summed in float64: a float32 pass loses no more than its rounding of the residual
+    return CodeResidual(z, ((x - mean_output(module, z)).to(torch.float64) ** 2).sum(dim=1))
 
 
 def _likelihood_terms(
