@@ -85,6 +85,10 @@ class Browser:
         def wire_pipes():  # runs in the child, before exec: Chromium reads fd 3, writes fd 4
             os.dup2(to_chrome_r, 3)
             os.dup2(from_chrome_w, 4)
+            # dup2 onto itself leaves close-on-exec set: a pipe end that already was fd 3 (outside pytest,
+            # which holds the low fds) would be closed at exec
+            os.set_inheritable(3, True)
+            os.set_inheritable(4, True)
 
         self.proc = subprocess.Popen(
             [binary, *FLAGS, f"--user-data-dir={user_data_dir}", "--remote-debugging-pipe", "about:blank"],
