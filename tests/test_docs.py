@@ -173,7 +173,7 @@ INSPECT = """
   })));
   return {
     title: document.title,
-    h1: [...document.querySelectorAll("div.body h1")].map(e => e.textContent.replace("\\u00b6", "").trim()),
+    h1: [...document.querySelectorAll("[role=main] h1")].map(e => e.textContent.replace("\\u00b6", "").trim()),
     text: document.body.innerText,
     images: images.map(img => ({src: img.getAttribute("src"), width: img.naturalWidth, height: img.naturalHeight})),
     outputs: [...document.querySelectorAll(".sphx-glr-script-out")].map(e => e.innerText),
