@@ -37,6 +37,7 @@ Needs Chromium (Debian: ``apt-get install -y chromium``) and the ``docs`` extra.
 import argparse
 import gzip
 import importlib.util
+import json
 import os
 import re
 import shutil
@@ -295,7 +296,11 @@ def table(results, builds, command):
     if builds:
         add(
             "Build `-W --keep-going -D plot_gallery=0`: exit code, warnings, seconds",
-            lambda lb: f"{builds[lb]['rc']}, {builds[lb]['warnings']}, {builds[lb]['seconds']:.0f} s",
+            lambda lb: (
+                f"{builds[lb]['rc']}, {builds[lb]['warnings']}, {builds[lb]['seconds']:.0f} s"
+                if lb in builds
+                else "(built elsewhere)"
+            ),
         )
     add("Pages measured", lambda lb: str(len(results[lb]["pages"])))
     for width, key in (("375 px", "phone"), ("1280 px", "desktop")):
@@ -404,6 +409,7 @@ def main():
     parser.add_argument("--build", action="append", default=[], metavar="LABEL=REV", help="git revision to build")
     parser.add_argument("--site", action="append", default=[], metavar="LABEL=DIR", help="site already built")
     parser.add_argument("--out", type=Path, help="write the markdown table here")
+    parser.add_argument("--json", type=Path, help="write every page's measures here")
     args = parser.parse_args()
     os.nice(19)  # the builds and the browser yield to anything else on the machine
     helpers = _test_helpers()
@@ -439,6 +445,8 @@ def main():
     print(text)
     if args.out:
         args.out.write_text(text + "\n")
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1) + "\n")
 
 
 if __name__ == "__main__":
