@@ -85,6 +85,10 @@ class Browser:
         def wire_pipes():  # runs in the child, before exec: Chromium reads fd 3, writes fd 4
             os.dup2(to_chrome_r, 3)
             os.dup2(from_chrome_w, 4)
+            # dup2 onto itself leaves close-on-exec set: a pipe end that already was fd 3 (outside pytest,
+            # which holds the low fds) would be closed at exec
+            os.set_inheritable(3, True)
+            os.set_inheritable(4, True)
 
         self.proc = subprocess.Popen(
             [binary, *FLAGS, f"--user-data-dir={user_data_dir}", "--remote-debugging-pipe", "about:blank"],
@@ -169,7 +173,7 @@ INSPECT = """
   })));
   return {
     title: document.title,
-    h1: [...document.querySelectorAll("div.body h1")].map(e => e.textContent.replace("\\u00b6", "").trim()),
+    h1: [...document.querySelectorAll("[role=main] h1")].map(e => e.textContent.replace("\\u00b6", "").trim()),
     text: document.body.innerText,
     images: images.map(img => ({src: img.getAttribute("src"), width: img.naturalWidth, height: img.naturalHeight})),
     outputs: [...document.querySelectorAll(".sphx-glr-script-out")].map(e => e.innerText),
