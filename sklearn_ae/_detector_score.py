@@ -148,6 +148,13 @@ def member_score(ops: Any, residual: Any, z: Any, stats: MemberStats, measure: s
     return ops.neg(ops.maximum(off, along))
 
 
+def combined_score(ops: Any, distance_score: Any, kth_distance: Any, median: Any, spread: Any) -> Any:
+    """``measure="combined"``: the mean of the "distance" score and minus the robust z-score of the distance to
+    the k-th nearest training row (``median`` and ``spread`` of the training rows' distances)."""
+    neighbor = _robust_z(ops, kth_distance, median, spread, "neighbor")
+    return ops.div(ops.sub(distance_score, neighbor), ops.const(2.0, "two"))
+
+
 def detector_score(ops: Any, member_scores: Any) -> Any:
     """The detector's ``score_samples``: the mean of its members' scores."""
     return ops.average(member_scores)

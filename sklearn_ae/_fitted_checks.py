@@ -197,6 +197,25 @@ def array(*dims, dtype=(np.float64,), values=FINITE):
     return check
 
 
+def strings(*allowed):
+    """A 1-d ndarray of distinct strings, each one of ``allowed``."""
+
+    def check(value, owner):
+        what = f"must be a 1-d ndarray of distinct strings among {list(allowed)}"
+        if not (isinstance(value, np.ndarray) and value.dtype.kind in "UO" and value.ndim == 1 and value.size):
+            return what
+        items = value.tolist()
+        if (
+            not all(isinstance(v, str) for v in items)
+            or len(set(items)) != len(items)
+            or not set(items) <= set(allowed)
+        ):
+            return what
+        return None
+
+    return check
+
+
 def covariance(dim):
     """A float64 ``(dim, dim)`` covariance: finite, symmetric and positive definite (as ``fit_gaussian`` gives)."""
     square = array(dim, dim)

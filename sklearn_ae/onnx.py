@@ -29,7 +29,15 @@ from sklearn.decomposition import PCA
 from sklearn.utils.validation import check_is_fitted
 
 from . import _registry
-from ._detector_score import codes_can_copy, decision, detector_score, member_score, member_stats, residuals
+from ._detector_score import (
+    codes_can_copy,
+    combined_score,
+    decision,
+    detector_score,
+    member_score,
+    member_stats,
+    residuals,
+)
 from .nn._conv import TiedConvTranspose2d
 
 # The lowest ONNX opset that torch's dynamo exporter writes.
@@ -214,6 +222,13 @@ class _Builder:
         name = self.scope.get_unique_operator_name(f"{self.prefix}_{op_type}")
         self.container.add_node(op_type, list(inputs), [output], name=name, **attrs)
         return output
+
+    def nodes(self, op_type, inputs, n_outputs, **attrs):
+        """A node of ``n_outputs`` outputs; returns their names."""
+        outputs = [self.name(f"{op_type.lower()}_{i}") for i in range(n_outputs)]
+        name = self.scope.get_unique_operator_name(f"{self.prefix}_{op_type}")
+        self.container.add_node(op_type, list(inputs), outputs, name=name, **attrs)
+        return outputs
 
     def cast(self, x, dtype, output=None):
         from onnx import helper
@@ -474,10 +489,11 @@ def _convert_detector(scope, operator, container):
     from onnx import TensorProto
 
     detector = operator.raw_operator
-    if detector.measure_ not in ("distance", "reconstruction"):
+    if detector.measure_ not in ("combined", "distance", "reconstruction", "neighbors", "code_neighbors"):
         raise NotImplementedError(
             f"The ONNX converter of AutoencoderOutlierDetector does not support measure={detector.measure_!r} "
-            "(a Monte Carlo estimate, or an estimator's own score_samples); use 'distance' or 'reconstruction'."
+            "(a Monte Carlo estimate, or an estimator's own score_samples); use 'combined', 'distance', "
+            "'reconstruction', 'neighbors' or 'code_neighbors'."
         )
     opset = _check_opset(container, detector)
     # in float64, as the detector computes (the convolutional networks in float32, see _network_dtype)
@@ -487,13 +503,7 @@ def _convert_detector(scope, operator, container):
     x = operator.inputs[0].full_name
     if input_dtype != np.float64:
         x = builder.cast(x, np.float64)
-    copies = codes_can_copy(detector)
-    scores = []
-    for member, stats in zip(detector.estimators_, member_stats(detector), strict=True):
-        z, recon = _member_halves(builder, member, x, opset)
-        residual = residuals(ops, x, recon, detector.feature_scales_)
-        scores.append(member_score(ops, residual, z, stats, detector.measure_, copies))
-    score = _non_finite_rows_score(builder, x, detector_score(ops, scores))
+    score = _non_finite_rows_score(builder, x, _detector_score_graph(builder, ops, detector, x, opset))
     if len(operator.outputs) > 2:  # the score_samples option
         builder.cast(score, input_dtype, operator.outputs[2].full_name)
     decided = decision(ops, score, detector.offset_)
@@ -501,6 +511,30 @@ def _convert_detector(scope, operator, container):
     outlier = builder.node("Cast", [builder.node("Less", [decided, builder.const([0], "zero")])], to=TensorProto.INT64)
     labels = builder.node("Mul", [outlier, builder.const([-2], "minus_two", np.int64)])
     builder.node("Add", [labels, builder.const([1], "one", np.int64)], operator.outputs[0].full_name)
+
+
+def _detector_score_graph(builder, ops, detector, x, opset):
+    """The detector's ``score_samples`` of the float64 rows ``x``, as graph nodes (see ``_detector_score``)."""
+    measure, k = detector.measure_, detector.n_neighbors
+    if measure == "neighbors":
+        scaled = ops.div(x, ops.const(detector.feature_scales_, "feature_scales"))
+        return ops.neg(ops.kth_distance(scaled, detector.neighbor_reference_, k))
+    copies = codes_can_copy(detector)
+    scores = []
+    for i, (member, stats) in enumerate(zip(detector.estimators_, member_stats(detector), strict=True)):
+        z, recon = _member_halves(builder, member, x, opset)
+        if measure == "code_neighbors":
+            whitened = ops.matmul(ops.sub(z, ops.const(stats.code_mean, "code_mean")), ops.const(stats.whitener, "W"))
+            scores.append(ops.neg(ops.kth_distance(whitened, detector.code_references_[i], k)))
+            continue
+        residual = residuals(ops, x, recon, detector.feature_scales_)
+        scores.append(member_score(ops, residual, z, stats, "distance" if measure == "combined" else measure, copies))
+    score = detector_score(ops, scores)
+    if measure == "combined":
+        scaled = ops.div(x, ops.const(detector.feature_scales_, "feature_scales"))
+        distance = ops.kth_distance(scaled, detector.neighbor_reference_, k)
+        score = combined_score(ops, score, distance, detector.neighbor_median_, detector.neighbor_spread_)
+    return score
 
 
 def _non_finite_rows_score(builder, x, score):
@@ -556,6 +590,36 @@ class _ScoreOps:
 
     def row_mean(self, a):
         return self.builder.row_mean(a)
+
+    def kth_distance(self, rows, reference, k):
+        """Euclidean distance of each row to its ``k``-th nearest row of the constant ``reference``, shape (n, 1).
+
+        ``|x|^2 - 2 x.r + |r|^2`` (clipped at 0) for every reference row,
+        the ``k`` smallest by TopK, the largest of them, its square root.
+        """
+        b = self.builder
+        k = min(k, len(reference))
+        squares = b.node("ReduceSumSquare", [rows, b.const([1], "axes", np.int64)], keepdims=1)
+        cross = b.node("MatMul", [rows, b.const(reference.T, "reference_t")])
+        squared = b.node(
+            "Add",
+            [
+                b.node("Sub", [squares, b.node("Mul", [cross, b.const([2.0], "two")])]),
+                b.const((reference**2).sum(axis=1)[None, :], "reference_squares"),
+            ],
+        )
+        squared = b.node("Max", [squared, b.const([0.0], "zero_distance")])
+        smallest, _ = b.nodes("TopK", [squared, b.const([k], "k", np.int64)], 2, axis=1, largest=0, sorted=1)
+        kth = b.node(
+            "Slice",
+            [
+                smallest,
+                b.const([k - 1], "kth", np.int64),
+                b.const([k], "kth_end", np.int64),
+                b.const([1], "axis_one", np.int64),
+            ],
+        )
+        return b.node("Sqrt", [kth])
 
     def average(self, scores):
         total = scores[0] if len(scores) == 1 else self.builder.node("Sum", scores)

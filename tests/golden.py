@@ -4,7 +4,8 @@
 scores, the saved files' tensors and documents) for a set of small seeded fits and writes them to
 ``tests/data/golden.npz``; it was run on the code before the core was reshaped (issue 20), and again when
 the end-of-fit statistics became a float32 pass summed in float64 (a deliberate change of the last bits,
-within ``tests/test_golden.py``'s tolerance, which the old file passed).
+within ``tests/test_golden.py``'s tolerance, which the old file passed), and when the detector's default
+measure became ``"combined"`` (issue 23: its scores and saved parameters changed on purpose).
 ``python tests/golden.py --exact`` recomputes them and compares bit for bit: on the machine and build that
 wrote the file, a reshaping that changes nothing passes it. ``tests/test_golden.py`` compares the same
 outputs within a tolerance, which holds on any machine with the pinned stack (CPU kernels differ in the

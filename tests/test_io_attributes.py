@@ -153,7 +153,8 @@ PROBES = {
     "measure_ nonsense": (
         "detector",
         attribute("measure_", "nonsense"),
-        r"estimator\.measure_: must be one of \['distance', 'reconstruction', 'likelihood'\], got 'nonsense'",
+        r"estimator\.measure_: must be one of \['combined', 'distance', 'reconstruction', 'likelihood', "
+        r"'neighbors', 'code_neighbors'\], got 'nonsense'",
     ),
     "n_components_ a string (TypeError later)": (
         "ae",

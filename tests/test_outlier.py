@@ -74,14 +74,15 @@ def data():
     return manifold_data()
 
 
+# the by-hand tests below compute measure="distance"; "combined" adds the neighbour search (test_outlier_neighbors.py)
 @pytest.fixture(scope="module")
 def fitted(data):
-    return detector().fit(data[0])
+    return detector(measure="distance").fit(data[0])
 
 
 @pytest.fixture(scope="module")
 def ensemble(data):
-    return detector(n_estimators=2).fit(data[0])
+    return detector(n_estimators=2, measure="distance").fit(data[0])
 
 
 def test_outlier_api(fitted, data):
@@ -92,7 +93,7 @@ def test_outlier_api(fitted, data):
     labels = fitted.predict(X)
     assert labels.dtype.kind == "i"
     np.testing.assert_array_equal(labels, np.where(scores < fitted.offset_, -1, 1))
-    np.testing.assert_array_equal(detector().fit_predict(X), labels)
+    np.testing.assert_array_equal(detector(measure="distance").fit_predict(X), labels)
 
 
 def test_members_are_seeded_clones_of_the_estimator(ensemble):
@@ -167,12 +168,23 @@ def test_finds_outliers_off_the_plane(fitted, data):
 @pytest.mark.parametrize("contamination", [0.05, 0.5])
 def test_float_contamination_flags_that_fraction_of_training_rows(data, contamination):
     X, _ = data
-    det = detector(contamination=contamination).fit(X)
+    # "distance": no neighbour search, so scoring the training rows afresh gives the scores fit used
+    det = detector(contamination=contamination, measure="distance").fit(X)
+    np.testing.assert_allclose(det.offset_, np.percentile(det.score_samples(X), 100 * contamination))
+    assert abs((det.predict(X) == -1).mean() - contamination) <= 1 / X.shape[0]
+    np.testing.assert_array_equal(clone(det).fit_predict(X), det.predict(X))
+
+
+@pytest.mark.parametrize("contamination", [0.05, 0.5])
+def test_the_default_measure_flags_that_fraction_of_training_rows_too(data, contamination):
+    X, _ = data
+    det = detector(contamination=contamination).fit(X)  # "combined": the training rows as score_samples scores them
     np.testing.assert_allclose(det.offset_, np.percentile(det.score_samples(X), 100 * contamination))
     assert abs((det.predict(X) == -1).mean() - contamination) <= 1 / X.shape[0]
 
 
-def test_auto_offset_is_a_robust_z_score_of_two(fitted, data):
+def test_auto_offset_is_a_robust_z_score_of_two(data):
+    fitted = detector(measure="distance").fit(data[0])  # no neighbour search: training scores are scored afresh
     scores = fitted.score_samples(data[0])
     assert len(np.unique(scores)) == len(scores)  # no ties: every score counts
     median = np.median(scores)
@@ -235,7 +247,7 @@ def test_pca_detector_is_pca_reconstruction_by_hand(data):
     expected = -(np.abs(X_test - pca.inverse_transform(pca.transform(X_test))) / std / s).mean(1)
     np.testing.assert_allclose(det.score_samples(X_test), expected, rtol=1e-9)
     # the code distance: PCA's codes are uncorrelated with variances explained_variance_
-    dist = AutoencoderOutlierDetector(PCA(n_components=2)).fit(X)
+    dist = AutoencoderOutlierDetector(PCA(n_components=2), measure="distance").fit(X)
     along = np.abs(pca.transform(X_test) / np.sqrt(pca.explained_variance_)).mean(1)
     along_train = np.abs(pca.transform(X) / np.sqrt(pca.explained_variance_)).mean(1)
     off_train = np.abs(R_train / s).mean(1)
@@ -309,7 +321,7 @@ def test_feature_errors_point_at_the_broken_feature(fitted, data):
 def test_same_seed_same_scores_and_global_rng_untouched(data, fitted, ensemble, global_rngs_untouched):
     X, _ = data
     with global_rngs_untouched():
-        again = detector(n_estimators=2).fit(X)
+        again = detector(n_estimators=2, measure="distance").fit(X)
         scores = again.score_samples(X)
     np.testing.assert_array_equal(scores, ensemble.score_samples(X))
     # on data where training moves the model away from its PCA start, another seed gives other scores
@@ -334,7 +346,7 @@ def test_float32_sparse_and_dataframe_input(fitted, data):
     np.testing.assert_allclose(fitted.score_samples(sp.csr_matrix(X)), ref)
     pd = pytest.importorskip("pandas")
     df = pd.DataFrame(X, columns=[f"f{i}" for i in range(6)])
-    det = detector().fit(df)
+    det = detector(measure="distance").fit(df)
     np.testing.assert_array_equal(det.feature_names_in_, df.columns)
     np.testing.assert_allclose(det.score_samples(df), ref)
 
@@ -343,7 +355,8 @@ def test_sparse_training_data_is_scored_in_batches(data, monkeypatch):
     X, _ = data
     X_big = np.vstack([X] * 8)  # 2400 rows: two batches of rows
     member = ae(init="random")  # (the PCA initialisation of an autoencoder densifies its training data)
-    dense = detector(member).fit(X_big)
+    # "distance": the neighbour measures also densify their bounded reference sample (test_outlier_neighbors.py)
+    dense = detector(member, measure="distance").fit(X_big)
     seen = []
     original = sp.csr_matrix.toarray
 
@@ -352,7 +365,7 @@ def test_sparse_training_data_is_scored_in_batches(data, monkeypatch):
         return original(self, *args, **kwargs)
 
     monkeypatch.setattr(sp.csr_matrix, "toarray", toarray)
-    sparse = detector(member).fit(sp.csr_matrix(X_big))
+    sparse = detector(member, measure="distance").fit(sp.csr_matrix(X_big))
     scores = sparse.score_samples(sp.csr_matrix(X_big))
     assert seen and max(seen) <= 2048  # never the whole matrix at once
     np.testing.assert_allclose(scores, dense.score_samples(X_big), rtol=1e-6)

@@ -100,7 +100,8 @@ def test_fewer_rows_than_batch_size():
 def test_one_feature():
     rng = np.random.RandomState(0)
     X = rng.normal(size=(200, 1))
-    det = AutoencoderOutlierDetector(random_state=0).fit(X)
+    assert AutoencoderOutlierDetector(random_state=0).fit(X).predict([[0.0], [8.0]]).tolist() == [1, -1]
+    det = AutoencoderOutlierDetector(random_state=0, measure="distance").fit(X)
     assert det.estimators_[0].n_components_ == 1  # the default autoencoder: min(2, n_features) codes
     grid = np.linspace(-5, 5, 41)[:, None]
     scores = det.score_samples(grid)
@@ -116,7 +117,11 @@ def test_auto_threshold_with_a_majority_of_identical_rows():
     # threshold of median - 2 * 1.4826 * MAD would flag nearly every distinct row
     X = blob_with_structure(101, seed=2)
     X_dup = np.vstack([np.repeat(X[:1], 150, axis=0), X[1:]])
-    det = AutoencoderOutlierDetector(random_state=0).fit(X_dup)
+    # the default: the repeated row's neighbours are its copies (distance 0), and nothing breaks
+    labels = AutoencoderOutlierDetector(random_state=0).fit(X_dup).predict(X_dup)
+    assert not (labels[:150] == -1).any() and 0 < (labels[150:] == -1).sum() <= 15
+    # "distance", whose training scores are the rows' scores afresh, against the threshold by hand
+    det = AutoencoderOutlierDetector(random_state=0, measure="distance").fit(X_dup)
     scores = det.score_samples(X_dup)
     assert np.median(np.abs(scores - np.median(scores))) == 0
     # the reference: median and MAD of the distinct scores, each row of the repeated one counting once

@@ -132,9 +132,9 @@ def _data():
 
 # PCA copies: fast fits; 5 components of 5 features make codes that can copy the rows
 DETECTORS = {
-    "distance": dict(estimator=PCA(2), n_estimators=2),
+    "distance": dict(estimator=PCA(2), n_estimators=2, measure="distance"),
     "reconstruction": dict(estimator=PCA(2, whiten=True), measure="reconstruction"),
-    "distance-copies": dict(estimator=PCA(5)),
+    "distance-copies": dict(estimator=PCA(5), measure="distance"),
 }
 
 
