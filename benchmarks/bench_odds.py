@@ -72,8 +72,12 @@ def pyod_detector(name):
     class Wrapped:
         def fit(self, X, seed):
             from pyod.models.auto_encoder import AutoEncoder
+            from pyod.models.knn import KNN
             from pyod.models.vae import VAE
 
+            if name == "KNN":  # no seed, no training: its defaults (k=5, the k-th distance)
+                self.est_ = KNN().fit(X)
+                return self
             cls = {"AutoEncoder": AutoEncoder, "VAE": VAE}[name]
             # defaults, except the seed (varied like the others') and silence
             self.est_ = cls(random_state=seed, verbose=0).fit(X)
@@ -109,6 +113,15 @@ def ae_detector(**params):
 
 DETECTORS = {
     "AutoencoderOutlierDetector": sklearn_detector(lambda seed: AutoencoderOutlierDetector(random_state=seed)),
+    "AE (measure=distance)": sklearn_detector(
+        lambda seed: AutoencoderOutlierDetector(measure="distance", random_state=seed)
+    ),
+    "AE (measure=auto)": sklearn_detector(lambda seed: AutoencoderOutlierDetector(measure="auto", random_state=seed)),
+    "AE around PCA (measure=distance)": sklearn_detector(
+        lambda seed: AutoencoderOutlierDetector(
+            make_pipeline(StandardScaler(), PCA(n_components=2)), measure="distance", random_state=seed
+        )
+    ),
     "AE (measure=reconstruction)": ae_detector(measure="reconstruction"),
     "AE (measure=likelihood)": ae_detector(measure="likelihood"),
     "AE (batch_size=128)": ae_detector(estimator__batch_size=128),
@@ -123,6 +136,7 @@ DETECTORS = {
     "PCA reconstruction": PCAWrapped,
     "PyOD AutoEncoder": pyod_detector("AutoEncoder"),
     "PyOD VAE": pyod_detector("VAE"),
+    "PyOD KNN": pyod_detector("KNN"),
 }
 DEFAULT = [
     "AutoencoderOutlierDetector",
@@ -142,6 +156,14 @@ def pyod_version():
     return pyod.__version__
 
 
+def load_set(name, data):
+    """An ODDS set, or ``mvtec_<category>``: a MVTec-AD embedding set of ``embeddings/`` (see its README)."""
+    if name.startswith("mvtec_"):
+        arrays = np.load(Path(data) / "embeddings" / f"resnet18_MVTec-AD_{name[len('mvtec_') :]}.npz")
+        return arrays["X"].astype(np.float64), arrays["y"].astype(int)
+    return load_odds(name, data)
+
+
 def split(X, y, seed, max_train):
     X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.4, stratify=y, random_state=seed)
     if max_train is not None and X_train.shape[0] > max_train:
@@ -154,7 +176,7 @@ def split(X, y, seed, max_train):
 def run(data, names, detectors, seeds, max_train):
     rows = []
     for name in names:
-        X, y = load_odds(name, data)
+        X, y = load_set(name, data)
         for seed in range(seeds):
             X_train, X_test, y_test = split(X, y, seed, max_train.get(name))
             for det in detectors:
