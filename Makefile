@@ -57,11 +57,15 @@ test-min: $(VENV_MIN)/.installed
 	$(VENV_MIN)/bin/python -m pytest -n $(PYTEST_WORKERS) -q tests/unit tests/test_common.py \
 		tests/test_io.py::test_unfitted_estimator_saves_its_parameters
 
-## make test-threads: the unit tests, the estimator checks and the reproducibility tests on one thread per
-## process (the results must not depend on the thread count).
+## make test-threads: the unit tests, the estimator checks, the reproducibility tests and the tests that compare
+## with a reference within a tolerance (golden outputs, PCA, the likelihoods) under a second CPU configuration:
+## one thread per process, numpy's OpenBLAS forced to its Sandybridge kernels (no FMA) and torch's kernels to
+## their unvectorised build, so that the last bits differ from `make test`'s: the results must not depend on them.
 test-threads: dev
-	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 SCIPY_ARRAY_API=1 \
-		$(PY) -m pytest -n $(PYTEST_WORKERS) -q tests/unit tests/test_common.py tests/test_reproducibility.py
+	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 OPENBLAS_CORETYPE=Sandybridge \
+		ATEN_CPU_CAPABILITY=default SCIPY_ARRAY_API=1 \
+		$(PY) -m pytest -n $(PYTEST_WORKERS) -q tests/unit tests/test_common.py tests/test_reproducibility.py \
+		tests/test_golden.py tests/test_pca_equivalence.py tests/test_fit_check.py tests/test_vae_likelihood.py
 
 ## make dist-check: build the sdist and the wheel, check their contents (the sdist carries the tests, the wheel
 ## py.typed), install the wheel into a fresh environment under /tmp and run the README's quick start there.

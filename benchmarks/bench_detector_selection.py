@@ -41,7 +41,6 @@ import torch
 from sklearn.base import clone
 from sklearn.ensemble import IsolationForest
 from sklearn.metrics import roc_auc_score
-from sklearn.mixture import GaussianMixture
 from sklearn.neighbors import NearestNeighbors
 from threadpoolctl import threadpool_limits
 
@@ -49,12 +48,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_odds import split  # noqa: E402
 
 from sklearn_ae import AutoencoderOutlierDetector  # noqa: E402
+from sklearn_ae._selection import KINDS, synthetic_anomalies  # noqa: E402
 from sklearn_ae.datasets import ODDS_NAMES, load_odds  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE.parent.parent / "shared" / "data"
-KINDS = ("local", "global", "dependency", "clustered")
-ALPHA = 5.0
 K = 5
 MAX_TRAIN = 5000  # ODDS sets larger than this are subsampled (stratified) for the training split
 
@@ -68,30 +66,6 @@ def load(name, data):
         d = np.load(data / "embeddings" / f"resnet18_MVTec-AD_{name[6:]}.npz")
         return d["X"].astype(np.float64), d["y"].astype(int)
     return load_odds(name, data)
-
-
-def synthetic(X_ref, n, kind, rng):
-    """``n`` anomalies of ``kind`` drawn from the distribution of ``X_ref`` (ADBench's recipes, standardised)."""
-    mu, sd = X_ref.mean(axis=0), X_ref.std(axis=0)
-    sd[sd == 0] = 1.0
-    Z = (X_ref - mu) / sd
-    if kind in ("local", "clustered"):
-        g = GaussianMixture(4, covariance_type="full", reg_covar=1e-3, random_state=rng.randint(2**31)).fit(Z)
-        comp = rng.choice(4, size=n, p=g.weights_)
-        A = np.empty((n, Z.shape[1]))
-        for c in range(4):
-            rows = comp == c
-            mean, cov = g.means_[c], g.covariances_[c]
-            if kind == "local":
-                cov = ALPHA * cov
-            else:
-                mean = ALPHA * mean
-            A[rows] = rng.multivariate_normal(mean, cov, size=int(rows.sum()), check_valid="ignore")
-    elif kind == "global":
-        A = rng.uniform(1.1 * Z.min(axis=0), 1.1 * Z.max(axis=0), size=(n, Z.shape[1]))
-    else:  # dependency: each feature from its own marginal
-        A = Z[rng.randint(Z.shape[0], size=(n, Z.shape[1])), np.arange(Z.shape[1])]
-    return A * sd + mu
 
 
 def knn_distance(reference, rows):
@@ -193,7 +167,7 @@ def run_one(name, seed, data, synthetic_evidence=True):
     normal = cands.scores(X_val)
     synth = {}
     for kind in KINDS:
-        A = synthetic(X_fit, len(X_val), kind, rng)
+        A = synthetic_anomalies(X_fit, len(X_val), kind, rng)
         anomal = cands.scores(A)
         labels = np.r_[np.zeros(len(X_val)), np.ones(len(A))]
         synth[kind] = {c: float(roc_auc_score(labels, np.r_[normal[c], anomal[c]])) for c in normal}

@@ -55,7 +55,7 @@ def synthetic_anomalies(X: NDArray, n: int, kind: str, rng: np.random.RandomStat
     if kind in ("local", "clustered"):
         components = min(MIXTURE_COMPONENTS, len(Z))
         mixture = GaussianMixture(
-            components, covariance_type="full", reg_covar=MIXTURE_REG, random_state=rng.randint(2**31 - 1)
+            components, covariance_type="full", reg_covar=MIXTURE_REG, random_state=rng.randint(2**31)
         ).fit(Z)
         which = rng.choice(components, size=n, p=mixture.weights_)
         A = np.empty((n, Z.shape[1]))
