@@ -38,14 +38,24 @@ def reference_sample(n_rows: int, rng: np.random.RandomState, max_rows: int = MA
     return np.sort(rng.choice(n_rows, size=max_rows, replace=False))
 
 
-def kth_distance(reference: NDArray, rows: NDArray, k: int) -> NDArray:
-    """Distance of each of ``rows`` to its ``k``-th nearest row of ``reference`` (fewer rows: the farthest)."""
+def searcher(reference: NDArray, k: int) -> NearestNeighbors:
+    """A search among ``reference`` for up to ``k + 1`` neighbours (one more: a training row may find itself)."""
+    return NearestNeighbors(n_neighbors=min(k + 1, len(reference))).fit(reference)
+
+
+def kth_distance(reference: NDArray, rows: NDArray, k: int, search: NearestNeighbors | None = None) -> NDArray:
+    """Distance of each of ``rows`` to its ``k``-th nearest row of ``reference`` (fewer rows: the farthest).
+
+    ``search``: :func:`searcher` of ``reference``, to reuse across batches of rows.
+    """
     k = min(k, len(reference))
-    search = NearestNeighbors(n_neighbors=k).fit(reference)
-    return search.kneighbors(np.asarray(rows, dtype=np.float64), return_distance=True)[0][:, -1]
+    search = searcher(reference, k) if search is None else search
+    return search.kneighbors(np.asarray(rows, dtype=np.float64), n_neighbors=k, return_distance=True)[0][:, -1]
 
 
-def training_kth_distance(reference: Reference, rows: NDArray, positions: NDArray, k: int) -> NDArray:
+def training_kth_distance(
+    reference: Reference, rows: NDArray, positions: NDArray, k: int, search: NearestNeighbors | None = None
+) -> NDArray:
     """:func:`kth_distance` of training ``rows`` (at ``positions`` among the training rows), leaving each out.
 
     A reference row finds itself at distance 0 among its nearest rows: its
@@ -55,7 +65,7 @@ def training_kth_distance(reference: Reference, rows: NDArray, positions: NDArra
     if n_reference < 2:
         return np.zeros(len(rows))
     k_self = min(k + 1, n_reference)
-    search = NearestNeighbors(n_neighbors=k_self).fit(reference.rows)
-    distances = search.kneighbors(np.asarray(rows, dtype=np.float64), return_distance=True)[0]
+    search = searcher(reference.rows, k) if search is None else search
+    distances = search.kneighbors(np.asarray(rows, dtype=np.float64), n_neighbors=k_self, return_distance=True)[0]
     in_reference = np.isin(positions, reference.index)
     return np.where(in_reference, distances[:, k_self - 1], distances[:, min(k, n_reference) - 1])

@@ -46,7 +46,7 @@ from ._fitted_checks import (
     template,
 )
 from ._likelihood import fit_gaussian
-from ._neighbors import Reference, kth_distance, reference_sample, training_kth_distance
+from ._neighbors import Reference, kth_distance, reference_sample, searcher, training_kth_distance
 from ._network import INFERENCE_BATCH_SIZE
 from ._seeding import seed_from
 from ._selection import KINDS, Evidence, choose, separation, synthetic_anomalies
@@ -71,8 +71,9 @@ _INTERRUPTED = "Training was interrupted"
 _NEIGHBOR_MEASURES = ("neighbors", "code_neighbors")
 # The measures that search the standardised training rows (neighbor_reference_).
 _INPUT_NEIGHBOR_MEASURES = ("neighbors", "combined")
-# The most float64 values a neighbour reference holds (64 MB): wide rows get fewer reference rows.
-_MAX_REFERENCE_VALUES = 2**23
+# The most float64 values a neighbour reference holds (16 MB): wide rows get fewer reference rows; and the most
+# distances computed at once (16 MB): rows are searched in batches of _MAX_REFERENCE_VALUES // n_reference.
+_MAX_REFERENCE_VALUES = 2**21
 # measure="auto" (see _selection.py): the candidates, "<member>/<measure>" ("network": the estimator; "pca": it at
 # max_epochs=0, its PCA start; "input": no member), the fixed rule kept unless another candidate's mean synthetic
 # ROC-AUC is higher by the margin, and the rows it uses: at least _MIN_SELECTION_ROWS, a quarter held back (at
@@ -261,11 +262,12 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
           ``"combined"`` without evidence. The fit costs about two more
           fits of the estimator (on three quarters of the rows).
 
-        For ``"neighbors"``, ``"code_neighbors"`` and ``"combined"`` the training rows searched are those of
-        fit, or a random sample of them (``neighbor_reference_``) where
-        there are more than 10,000 (fewer for rows of more than 838
-        features: a reference holds at most 2**23 values), so that memory
-        and the time per scored row stay bounded.
+        For ``"neighbors"``, ``"code_neighbors"`` and ``"combined"`` the
+        training rows searched are those of fit, or a random sample of them
+        (``neighbor_reference_``) where there are more than 10,000 (fewer
+        for rows of more than 209 features: a reference holds at most 2**21
+        values, 16 MB), and rows are searched in batches of at most 2**21
+        distances, so that memory and the time per scored row stay bounded.
 
         With ``n_estimators > 1`` the scores of the copies are averaged.
 
@@ -694,7 +696,9 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         ``for_training``: ``X`` is the training data, each reference row leaving itself out.
         """
         scores, start = [], 0
-        for batch in iter_row_batches(X, sparse_batch_rows(X, INFERENCE_BATCH_SIZE)):
+        searches = [searcher(ref, self.n_neighbors) for ref in reference.rows]  # built once, not per batch
+        rows_at_once = max(1, min(INFERENCE_BATCH_SIZE, _MAX_REFERENCE_VALUES // len(reference.rows[0])))
+        for batch in iter_row_batches(X, sparse_batch_rows(X, rows_at_once)):
             batch = (batch.toarray() if sp.issparse(batch) else batch).astype(np.float64, copy=False)
             positions = np.arange(start, start + batch.shape[0])
             start += batch.shape[0]
@@ -706,10 +710,10 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
                     for member, stats in zip(self.estimators_, member_stats(self))
                 ]
             distances = [
-                training_kth_distance(Reference(ref, reference.index), r, positions, self.n_neighbors)
+                training_kth_distance(Reference(ref, reference.index), r, positions, self.n_neighbors, search)
                 if for_training
-                else kth_distance(ref, r, self.n_neighbors)
-                for ref, r in zip(reference.rows, rows, strict=True)
+                else kth_distance(ref, r, self.n_neighbors, search)
+                for ref, r, search in zip(reference.rows, rows, searches, strict=True)
             ]
             scores.append(-np.mean(distances, axis=0))
         return np.concatenate(scores)

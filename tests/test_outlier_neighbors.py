@@ -74,7 +74,7 @@ def test_other_measures_keep_no_reference(data):
 
 def test_the_reference_is_a_bounded_sample_of_the_training_rows(data, monkeypatch):
     X, X_new = data
-    monkeypatch.setattr(outlier, "_MAX_REFERENCE_VALUES", 6 * 50)  # 50 rows of 6 features
+    monkeypatch.setattr(outlier, "_MAX_REFERENCE_VALUES", 6 * 50)  # 50 rows of 6 features; batches of 6 rows
     det = detector(measure="neighbors").fit(X)
     reference = det.neighbor_reference_ * det.feature_scales_
     assert reference.shape == (50, 6)
