@@ -36,7 +36,6 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from sklearn.mixture import GaussianMixture
 from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -53,39 +52,22 @@ from bench_odds_lodo import (  # noqa: E402
     save_cache,
 )
 
+from sklearn_ae._selection import synthetic_anomalies  # noqa: E402
 from sklearn_ae.datasets import ODDS_NAMES, load_odds  # noqa: E402
 
 KINDS = ("local", "global", "dependency", "clustered")
-ALPHA = 5.0
 MAX_NORMAL = 2000
 RATIO = 0.1
 
 
 def inject(X_normal, kind, rng):
-    """``X_normal`` with ``RATIO`` as many anomalies of ``kind`` appended; labels 1 for the anomalies."""
-    mu, sd = X_normal.mean(axis=0), X_normal.std(axis=0)
-    sd[sd == 0] = 1.0
-    Z = (X_normal - mu) / sd
-    n = max(1, int(round(RATIO * Z.shape[0])))
-    if kind in ("local", "clustered"):
-        gmm = GaussianMixture(4, covariance_type="full", reg_covar=1e-3, random_state=rng.randint(2**31)).fit(Z)
-        comp = rng.choice(4, size=n, p=gmm.weights_)
-        A = np.empty((n, Z.shape[1]))
-        for c in range(4):
-            rows = comp == c
-            mean, cov = gmm.means_[c], gmm.covariances_[c]
-            if kind == "local":
-                cov = ALPHA * cov
-            else:
-                mean = ALPHA * mean
-            A[rows] = rng.multivariate_normal(mean, cov, size=int(rows.sum()), check_valid="ignore")
-    elif kind == "global":
-        A = rng.uniform(1.1 * Z.min(axis=0), 1.1 * Z.max(axis=0), size=(n, Z.shape[1]))
-    elif kind == "dependency":
-        A = Z[rng.randint(Z.shape[0], size=(n, Z.shape[1])), np.arange(Z.shape[1])]
-    else:
-        raise ValueError(kind)
-    X = np.vstack([X_normal, A * sd + mu])
+    """``X_normal`` with ``RATIO`` as many anomalies of ``kind`` appended; labels 1 for the anomalies.
+
+    The anomalies are the library's (``sklearn_ae._selection.synthetic_anomalies``, the evidence of
+    ``measure="auto"``), which follow the recipe above with the same random draws as this script always made.
+    """
+    n = max(1, int(round(RATIO * X_normal.shape[0])))
+    X = np.vstack([X_normal, synthetic_anomalies(X_normal, n, kind, rng)])
     return X, np.r_[np.zeros(X_normal.shape[0], int), np.ones(n, int)]
 
 
