@@ -248,7 +248,15 @@ def main(argv=None):
             f"| {secs[d] / secs[ref]:.2f} |"
         )
     cmd = "python benchmarks/bench_odds.py " + shlex.join(argv if argv is not None else sys.argv[1:])
-    title = "## Variants (a separate run)" if args.append else "# ODDS outlier-detection benchmark"
+    embeddings = all(name.startswith("mvtec_") for name in args.datasets)
+    collection = "MVTec-AD embedding (ResNet18, 512 features)" if embeddings else "ODDS"
+    title = (
+        "## Variants (a separate run)"
+        if args.append
+        else "# MVTec-AD embedding outlier-detection benchmark"
+        if embeddings
+        else "# ODDS outlier-detection benchmark"
+    )
     level = "###" if args.append else "##"
     auto = [d for d in dets if all(r[6] is not None for r in rows if r[2] == d)]
     flag_lines = ["| data set | true contamination | " + " | ".join(auto) + " |", "|---" * (len(auto) + 2) + "|"]
@@ -263,7 +271,7 @@ Reproduce (from the repository root, with the `benchmarks` extra installed):
 
     {cmd.strip()}
 
-Ten ODDS sets, a stratified 60/40 split per seed (labels unused in fit),
+{len(names)} {collection} sets, a stratified 60/40 split per seed (labels unused in fit),
 {args.seeds} seeds (0..{args.seeds - 1}); the detectors are fitted on the 60 % and score the 40 %.
 Shuttle's training part is subsampled (stratified) to {args.shuttle_max_train} rows for every
 detector; its test part is whole. Every detector runs at its defaults (PyOD's with
