@@ -625,7 +625,8 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         n_held = min(X.shape[0] // 4, _MAX_SELECTION_HELD)
         held = np.asarray(X[order[:n_held]], dtype=np.float64)
         rows = np.asarray(X[order[n_held:][:_MAX_SELECTION_FIT]], dtype=np.float64)
-        members, probes = {"network": template}, {}
+        members: dict[str, Any] = {"network": template}
+        probes: dict[str, AutoencoderOutlierDetector] = {}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # the final fit gives its own warnings
             for name in ("network", "pca"):
@@ -644,13 +645,13 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         auc = {}
         for candidate in _AUTO_CANDIDATES:
             member_name, measure = candidate.split("/")
-            probe = probes.get("network" if member_name == "input" else member_name)
-            if probe is None:
+            source = probes.get("network" if member_name == "input" else member_name)
+            if source is None:
                 continue
-            reference = probe._fitted_reference(measure)
-            normal = probe._score_as(held, measure, reference, for_training=False)
+            reference = source._fitted_reference(measure)
+            normal = source._score_as(held, measure, reference, for_training=False)
             auc[candidate] = [
-                separation(normal, probe._score_as(anomalies[kind], measure, reference, for_training=False))
+                separation(normal, source._score_as(anomalies[kind], measure, reference, for_training=False))
                 for kind in KINDS
             ]
         evidence = choose(auc, _AUTO_DEFAULT, _SELECTION_MARGIN)
@@ -682,7 +683,7 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         if measure in _INPUT_NEIGHBOR_MEASURES:
             return Reference([self.neighbor_reference_], None)
         if measure == "code_neighbors":
-            return Reference(list(self.code_references_), None)
+            return Reference(list(np.asarray(self.code_references_)), None)
         return None
 
     @staticmethod
@@ -690,11 +691,13 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         """The codes of ``rows`` by ``member``, centred and whitened (the space of ``"code_neighbors"``)."""
         return (np.asarray(member.transform(rows), dtype=np.float64) - stats.code_mean) @ stats.whitener
 
-    def _neighbor_score(self, X: Any, measure: str, reference: Reference, for_training: bool) -> NDArray:
+    def _neighbor_score(self, X: Any, measure: str, reference: Reference | None, for_training: bool) -> NDArray:
         """Minus the mean over the spaces of each row's distance to its ``n_neighbors``-th nearest reference row.
 
         ``for_training``: ``X`` is the training data, each reference row leaving itself out.
         """
+        if reference is None:  # a fitted neighbour measure always has its reference (the schema checks it)
+            raise ValueError(f"measure={measure!r} has no neighbour reference: the detector is not fitted for it.")
         scores, start = [], 0
         searches = [searcher(ref, self.n_neighbors) for ref in reference.rows]  # built once, not per batch
         rows_at_once = max(1, min(INFERENCE_BATCH_SIZE, _MAX_REFERENCE_VALUES // len(reference.rows[0])))
