@@ -119,13 +119,6 @@ def _pca_member(template: Any, fitted: Any) -> Any:
     return clone(template).set_params(max_epochs=0)
 
 
-def _labels(decision: NDArray) -> NDArray:
-    """+1 where ``decision`` is >= 0 (inliers), -1 where it is negative (outliers)."""
-    labels = np.ones(decision.shape[0], dtype=int)
-    labels[decision < 0] = -1
-    return labels
-
-
 def _positive_median(values: ArrayLike) -> float:
     """The median of non-negative ``values``, or 1 where it is 0 (a perfect fit)."""
     median = float(np.median(values))
@@ -505,8 +498,7 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         keep_state_on_failure(self, self._fit, X)
         return self
 
-    def _fit(self, X: Any) -> NDArray:
-        """Fit on ``X``; return the training scores behind ``offset_``."""
+    def _fit(self, X: Any) -> None:
         X = validate_data(self, X, accept_sparse="csr", dtype=[np.float64, np.float32])
         template = _default_estimator(X.shape[1]) if self.estimator is None else self.estimator
         if self.measure == "likelihood" and not hasattr(template, "score_samples"):
@@ -515,19 +507,15 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         measure, evidence = self.measure, None
         if measure == "auto":
             template, measure, evidence = self._select(X, template, seed)
-        scores = self._fit_with(X, template, measure, seed)
+        self._fit_with(X, template, measure, seed)
         # the evidence behind measure="auto"'s choice (None when the measure was fixed, or the fixed rule was kept
         # without evidence: sparse input, or too few rows)
         self.measure_candidates_ = None if evidence is None else np.array(evidence.candidates)
         self.measure_evidence_ = None if evidence is None else evidence.auc
         self.measure_choice_ = None if evidence is None else evidence.chosen
-        return scores
 
-    def _fit_with(self, X: Any, template: Any, measure: str, seed: int) -> NDArray:
-        """Fit the copies of ``template`` on validated ``X``, their statistics, and the threshold for ``measure``.
-
-        Returns the training scores the threshold is taken from.
-        """
+    def _fit_with(self, X: Any, template: Any, measure: str, seed: int) -> None:
+        """Fit the copies of ``template`` on validated ``X``, their statistics, and the threshold for ``measure``."""
         self.estimator_ = template
         self.measure_ = measure
         self.feature_scales_ = fit_scaling(X, "standard")[1]
@@ -602,12 +590,11 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
 
         # the training rows scored as score_samples scores them (each finds itself among its neighbours), so that
         # fit(X).predict(X) flags the contamination; the neighbour z-score above left each out, as new rows are
-        scores = self._score_as(X, measure, reference, for_training=False)
+        scores = self._score_as(X, measure, reference)
         if self.contamination == "auto":
             self.offset_ = self._auto_offset(scores)
         else:
             self.offset_ = float(np.percentile(scores, 100.0 * self.contamination))
-        return scores
 
     # ------------------------------------------------------- measure="auto"
     def _select(self, X: Any, template: Any, seed: int) -> tuple[Any, str, Evidence | None]:
@@ -617,7 +604,7 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         rows score the others against synthetic anomalies. Sparse input, or
         too few rows for the evidence to mean anything, keep the fixed rule.
         """
-        fixed_member, fixed_measure = _AUTO_DEFAULT.split("/")
+        fixed_measure = _AUTO_DEFAULT.split("/")[1]
         if sp.issparse(X) or X.shape[0] < _MIN_SELECTION_ROWS:
             return template, fixed_measure, None
         rng = np.random.RandomState(int(np.random.SeedSequence([seed, 1]).generate_state(1)[0]) >> 1)
@@ -649,10 +636,9 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
             if source is None:
                 continue
             reference = source._fitted_reference(measure)
-            normal = source._score_as(held, measure, reference, for_training=False)
+            normal = source._score_as(held, measure, reference)
             auc[candidate] = [
-                separation(normal, source._score_as(anomalies[kind], measure, reference, for_training=False))
-                for kind in KINDS
+                separation(normal, source._score_as(anomalies[kind], measure, reference)) for kind in KINDS
             ]
         evidence = choose(auc, _AUTO_DEFAULT, _SELECTION_MARGIN)
         member_name, measure = evidence.chosen.split("/")
@@ -755,16 +741,13 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
 
     def _score(self, X: Any) -> NDArray:
         """``score_samples`` of validated ``X``; memory bounded by a batch of rows."""
-        return self._score_as(X, self.measure_, self._fitted_reference(), for_training=False)
+        return self._score_as(X, self.measure_, self._fitted_reference())
 
-    def _score_as(self, X: Any, measure: str, reference: Reference | None, for_training: bool = True) -> NDArray:
-        """The scores of validated ``X`` by ``measure`` (neighbour measures: among ``reference``).
-
-        ``for_training``: ``X`` is the training data (its rows in the
-        neighbour reference are not their own neighbours).
-        """
+    def _score_as(self, X: Any, measure: str, reference: Reference | None) -> NDArray:
+        """The scores of validated ``X`` by ``measure`` (neighbour measures: among ``reference``), as
+        :meth:`score_samples` gives them (a training row in the reference finds itself)."""
         if measure in _NEIGHBOR_MEASURES:
-            return self._neighbor_score(X, measure, reference, for_training)
+            return self._neighbor_score(X, measure, reference, for_training=False)
         if measure == "likelihood":  # the copies score batch by batch themselves
             return np.mean([member.score_samples(X) for member in self.estimators_], axis=0).astype(np.float64)
         copies = codes_can_copy(self)  # with codes as wide as the rows the model can copy them: only the code counts
@@ -777,7 +760,7 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
             scores.append(detector_score(NUMPY, members))
         score = np.concatenate(scores)
         if measure == "combined":
-            distance = -self._neighbor_score(X, "neighbors", reference, for_training)
+            distance = -self._neighbor_score(X, "neighbors", reference, for_training=False)
             score = combined_score(NUMPY, score, distance, self.neighbor_median_, self.neighbor_spread_)
         return score
 
@@ -834,7 +817,10 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         labels : ndarray of shape (n_samples,)
             +1 or -1, integers.
         """
-        return _labels(self.decision_function(X))
+        decision = self.decision_function(X)
+        labels = np.ones(decision.shape[0], dtype=int)
+        labels[decision < 0] = -1
+        return labels
 
     def feature_errors(self, X: ArrayLike) -> NDArray:
         """Reconstruction error of each row per feature: which features make a row abnormal.
